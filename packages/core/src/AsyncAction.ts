@@ -1,0 +1,130 @@
+/**
+ * The async action, decoded from the API's snake_case JSON into camelCase fields and encoded back to
+ * exactly the wire shape. Fields the API has been seen to omit are optional; unknown extra
+ * properties (such as `user` and `log_id`, added in 2025) are tolerated.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+import { AsyncActionId, RequestId } from "./AsyncActionId.js"
+import * as AsyncActionResult from "./AsyncActionResult.js"
+import { AsyncActionType } from "./AsyncActionType.js"
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Status = Schema.Literal("ENQUEUED", "IN_PROGRESS", "DONE", "FAILED").annotations({
+  identifier: "AsyncActionStatus"
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Status = typeof Status.Type
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OperationStatus = Schema.Literal("SUCCESS", "FAILED", "UNKNOWN").annotations({
+  identifier: "OperationStatus"
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type OperationStatus = typeof OperationStatus.Type
+
+/**
+ * Percent complete, an integer 0..100.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Progress = Schema.Int.pipe(Schema.between(0, 100), Schema.annotations({ identifier: "Progress" }))
+
+// The fields every action has, list item or GET-by-id. One definition feeds both sides of the
+// schema below, so the wire shape is written once.
+const baseFields = {
+  id: AsyncActionId,
+  type: AsyncActionType,
+  status: Status,
+  operationStatus: Schema.optional(OperationStatus).pipe(Schema.fromKey("operation_status")),
+  createdAt: Schema.propertySignature(Schema.DateTimeUtc).pipe(Schema.fromKey("created_at")),
+  updatedAt: Schema.optional(Schema.DateTimeUtc).pipe(Schema.fromKey("updated_at")),
+  requestId: Schema.optional(RequestId).pipe(Schema.fromKey("request_id")),
+  processingTime: Schema.optional(Schema.Int.pipe(Schema.nonNegative())).pipe(Schema.fromKey("processing_time")),
+  progress: Schema.optional(Progress),
+  object: Schema.optional(Schema.Literal("async_action"))
+}
+
+const WireAsyncAction = Schema.Struct({ ...baseFields, result: Schema.optional(Schema.Unknown) })
+
+const TypedAsyncAction = Schema.typeSchema(
+  Schema.Struct({ ...baseFields, result: Schema.optional(AsyncActionResult.AsyncActionResultType) })
+)
+
+/**
+ * An async action. `result` (GET-by-id only; list items never carry it) is decoded by the action's `type`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AsyncAction = Schema.transform(WireAsyncAction, TypedAsyncAction, {
+  strict: true,
+  decode: ({ result, ...action }) =>
+    result === undefined ? action : { ...action, result: AsyncActionResult.decodeFor(action.type, result) },
+  encode: ({ result, ...action }) => (result === undefined ? action : { ...action, result: AsyncActionResult.encode(result) })
+}).annotations({ identifier: "AsyncAction" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface AsyncAction extends Schema.Schema.Type<typeof AsyncAction> {}
+
+/**
+ * The wire JSON of an action (snake_case).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AsyncActionEncoded extends Schema.Schema.Encoded<typeof AsyncAction> {}
+
+/**
+ * DONE and FAILED are final; ENQUEUED and IN_PROGRESS are not.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isTerminal = (action: { readonly status: Status }): boolean =>
+  action.status === "DONE" || action.status === "FAILED"
+
+/**
+ * How an action ended, or `Pending` while it runs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Outcome = "Pending" | "Succeeded" | "Failed"
+
+/**
+ * The outcome of an action. DONE with `operationStatus: "FAILED"` counts as failed.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const outcome = (action: { readonly status: Status; readonly operationStatus?: OperationStatus }): Outcome => {
+  switch (action.status) {
+    case "ENQUEUED":
+    case "IN_PROGRESS":
+      return "Pending"
+    case "FAILED":
+      return "Failed"
+    case "DONE":
+      return action.operationStatus === "FAILED" ? "Failed" : "Succeeded"
+  }
+}

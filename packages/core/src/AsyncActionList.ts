@@ -1,0 +1,169 @@
+/**
+ * One page of `GET /v1/async-actions` and the query that asks for it.
+ *
+ * @since 0.1.0
+ */
+import { DateTime, Either, ParseResult, Schema } from "effect"
+import { AsyncAction } from "./AsyncAction.js"
+import { InvalidInput } from "./VoucherifyError.js"
+
+/**
+ * A page of actions, newest first. `hasMore` is optional because the upstream example omits it.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AsyncActionList = Schema.Struct({
+  object: Schema.optional(Schema.Literal("list")),
+  dataRef: Schema.optional(Schema.Literal("async_actions")).pipe(Schema.fromKey("data_ref")),
+  asyncActions: Schema.propertySignature(Schema.Array(AsyncAction)).pipe(Schema.fromKey("async_actions")),
+  hasMore: Schema.optional(Schema.Boolean).pipe(Schema.fromKey("has_more"))
+}).annotations({ identifier: "AsyncActionList" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface AsyncActionList extends Schema.Schema.Type<typeof AsyncActionList> {}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface AsyncActionListEncoded extends Schema.Schema.Encoded<typeof AsyncActionList> {}
+
+/**
+ * Page size: an integer from 1 to 100.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Limit = Schema.Number.pipe(
+  Schema.int({ message: () => "must be an integer between 1 and 100" }),
+  Schema.between(1, 100, { message: () => "must be an integer between 1 and 100" }),
+  Schema.annotations({ identifier: "Limit" })
+)
+
+const dateOnly = /^(\d{4})-(\d{2})-(\d{2})$/
+const dateTime = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/
+
+/**
+ * Parses an ISO 8601 date-time (with an offset or `Z`) or a date-only value (`2016-11-16`, midnight UTC).
+ * Calendar fields are checked, so `2023-02-30` is refused rather than rolled over to March.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parseDate = (input: string): Either.Either<DateTime.Utc, string> => {
+  const match = dateOnly.exec(input) ?? dateTime.exec(input)
+  if (match === null) return Either.left("must be an ISO 8601 date-time (2024-01-31T12:00:00.000Z) or date (2024-01-31)")
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])]
+  const calendar = new Date(Date.UTC(year, month - 1, day))
+  const validDay = calendar.getUTCFullYear() === year && calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === day
+  const hour = Number(match[4] ?? 0)
+  const minute = Number(match[5] ?? 0)
+  const second = Number(match[6] ?? 0)
+  const parsed = new Date(dateOnly.test(input) ? `${input}T00:00:00.000Z` : input)
+  if (!validDay || hour > 23 || minute > 59 || second > 59 || Number.isNaN(parsed.getTime())) {
+    return Either.left("is not a valid calendar date")
+  }
+  return Either.right(DateTime.unsafeMake(parsed))
+}
+
+/**
+ * What a caller may pass as `endDate`: ISO text, a `Date` or an Effect `DateTime`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DateInput = string | Date | DateTime.DateTime
+
+/**
+ * A validated list query.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ListQuery {
+  readonly limit?: number
+  readonly endDate?: DateTime.Utc
+}
+
+/**
+ * What a caller passes to list a page.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ListQueryInput {
+  readonly limit?: number | undefined
+  readonly endDate?: DateInput | undefined
+}
+
+const decodeLimit = Schema.decodeUnknownEither(Limit)
+
+/**
+ * Validates a `limit` value, naming the field on failure.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const validateLimit = (value: unknown, field = "limit"): Either.Either<number, InvalidInput> =>
+  Either.mapLeft(
+    decodeLimit(value),
+    (error) => new InvalidInput({ field, reason: firstMessage(error, "must be an integer between 1 and 100") })
+  )
+
+/**
+ * Validates a date given as ISO text, `Date` or `DateTime`, naming the field on failure.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const validateDate = (value: unknown, field = "endDate"): Either.Either<DateTime.Utc, InvalidInput> => {
+  if (typeof value === "string") {
+    return Either.mapLeft(parseDate(value), (reason) => new InvalidInput({ field, reason }))
+  }
+  if (value instanceof Date) {
+    return Number.isNaN(value.getTime())
+      ? Either.left(new InvalidInput({ field, reason: "is an invalid Date" }))
+      : Either.right(DateTime.unsafeMake(value))
+  }
+  if (DateTime.isDateTime(value)) return Either.right(DateTime.toUtc(value))
+  return Either.left(new InvalidInput({ field, reason: "must be an ISO 8601 string, a Date or a DateTime" }))
+}
+
+/**
+ * Validates a whole list query before any request is sent.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const validateListQuery = (input: ListQueryInput): Either.Either<ListQuery, InvalidInput> =>
+  Either.gen(function* () {
+    const limit = input.limit === undefined ? undefined : yield* validateLimit(input.limit)
+    const endDate = input.endDate === undefined ? undefined : yield* validateDate(input.endDate)
+    return {
+      ...(limit === undefined ? {} : { limit }),
+      ...(endDate === undefined ? {} : { endDate })
+    }
+  })
+
+/**
+ * The wire query parameters of a list query: `limit` and `end_date` (ISO 8601 with milliseconds, UTC).
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const toUrlParams = (query: ListQuery): ReadonlyArray<readonly [string, string]> => {
+  const params: Array<readonly [string, string]> = []
+  if (query.limit !== undefined) params.push(["limit", String(query.limit)])
+  if (query.endDate !== undefined) params.push(["end_date", DateTime.formatIso(query.endDate)])
+  return params
+}
+
+const firstMessage = (error: ParseResult.ParseError, fallback: string): string => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  const message = issues[0]?.message
+  return message === undefined || message.startsWith("Expected") ? fallback : message
+}

@@ -1,0 +1,412 @@
+/**
+ * The typed error channel. Every failure a caller can meet is one of these tagged errors: invalid input
+ * caught before any request, each API refusal, transport and timeout failures, responses that do not
+ * decode, and an async action that finished FAILED. {@link isTransient} says which are worth retrying.
+ *
+ * @since 0.1.0
+ */
+import { Predicate, Schema } from "effect"
+import { AsyncAction } from "./AsyncAction.js"
+import { ApiErrorBody, describe } from "./ApiErrorBody.js"
+import type { AsyncActionResult } from "./AsyncActionResult.js"
+
+const TypeId: unique symbol = Symbol.for("@voucherify-effect/core/VoucherifyError")
+
+// Fields shared by every error that carries an HTTP response.
+const responseFields = {
+  status: Schema.Number,
+  method: Schema.String,
+  /** Path and query only: never a host with credentials, never headers. */
+  path: Schema.String,
+  body: Schema.optional(ApiErrorBody)
+}
+
+const withRequestId = (text: string, body: ApiErrorBody | undefined): string =>
+  body?.requestId === undefined ? text : `${text} (request_id ${body.requestId})`
+
+const apiMessage = (
+  self: { readonly status: number; readonly method: string; readonly path: string; readonly body?: ApiErrorBody | undefined },
+  label: string
+): string => {
+  const key = self.body?.key === undefined ? "" : ` ${self.body.key}`
+  const text = self.body === undefined ? undefined : describe(self.body)
+  const details = self.body?.details === undefined ? "" : ` — ${self.body.details}`
+  return withRequestId(
+    `${label}: ${self.method} ${self.path} answered ${self.status}${key}${text === undefined ? "" : `: ${text}`}${details}`,
+    self.body
+  )
+}
+
+/**
+ * Bad input caught locally (id, limit, date, duration, …): no request was sent.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidInput extends Schema.TaggedError<InvalidInput>("@voucherify-effect/InvalidInput")("InvalidInput", {
+  field: Schema.String,
+  reason: Schema.String
+}) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    return `Invalid ${this.field}: ${this.reason}`
+  }
+}
+
+/**
+ * The client configuration is unusable (missing credentials, a non-https URL to a remote host, …).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidConfig extends Schema.TaggedError<InvalidConfig>("@voucherify-effect/InvalidConfig")("InvalidConfig", {
+  field: Schema.String,
+  reason: Schema.String
+}) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    return `Invalid configuration ${this.field}: ${this.reason}`
+  }
+}
+
+/**
+ * 400: the API rejected the request; `body.key` names why (for example `invalid_query_params`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class BadRequest extends Schema.TaggedError<BadRequest>("@voucherify-effect/BadRequest")(
+  "BadRequest",
+  responseFields
+) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    return apiMessage(this, "Bad request")
+  }
+}
+
+/**
+ * 401: missing or wrong credentials.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Unauthorized extends Schema.TaggedError<Unauthorized>("@voucherify-effect/Unauthorized")(
+  "Unauthorized",
+  responseFields
+) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    return apiMessage(this, "Unauthorized")
+  }
+}
+
+/**
+ * 403: the credentials lack a permission.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Forbidden extends Schema.TaggedError<Forbidden>("@voucherify-effect/Forbidden")("Forbidden", responseFields) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    return apiMessage(this, "Forbidden")
+  }
+}
+
+/**
+ * 404: no such async action (`body.resourceId` names it).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NotFound extends Schema.TaggedError<NotFound>("@voucherify-effect/NotFound")("NotFound", responseFields) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    return apiMessage(this, "Not found")
+  }
+}
+
+/**
+ * 429: a rate limit was hit. `retryAfterMillis` comes from `Retry-After` or `X-Rate-Limit-Retry`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RateLimited extends Schema.TaggedError<RateLimited>("@voucherify-effect/RateLimited")("RateLimited", {
+  ...responseFields,
+  retryAfterMillis: Schema.optional(Schema.Number),
+  limitType: Schema.optional(Schema.String)
+}) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    const wait = this.retryAfterMillis === undefined ? "" : `, retry after ${Math.ceil(this.retryAfterMillis / 1000)}s`
+    const type = this.limitType === undefined ? "" : ` (${this.limitType})`
+    return `${apiMessage(this, "Rate limited")}${type}${wait}`
+  }
+}
+
+/**
+ * 5xx: the API failed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ServerError extends Schema.TaggedError<ServerError>("@voucherify-effect/ServerError")(
+  "ServerError",
+  responseFields
+) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    return apiMessage(this, "Server error")
+  }
+}
+
+/**
+ * Any other status (402, 405, 409, 413, a 3xx, …).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnexpectedStatus extends Schema.TaggedError<UnexpectedStatus>("@voucherify-effect/UnexpectedStatus")(
+  "UnexpectedStatus",
+  responseFields
+) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    return apiMessage(this, "Unexpected status")
+  }
+}
+
+/**
+ * A 2xx response whose body is not what the contract says. `excerpt` is the start of the body.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidResponse extends Schema.TaggedError<InvalidResponse>("@voucherify-effect/InvalidResponse")(
+  "InvalidResponse",
+  {
+    status: Schema.Number,
+    method: Schema.String,
+    path: Schema.String,
+    reason: Schema.Literal("MalformedJson", "SchemaMismatch", "UnexpectedContentType"),
+    detail: Schema.String,
+    excerpt: Schema.String
+  }
+) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    return `Invalid response: ${this.method} ${this.path} answered ${this.status} with ${this.reason}: ${this.detail} (body starts ${JSON.stringify(this.excerpt)})`
+  }
+}
+
+/**
+ * The request did not complete: connection refused or reset, DNS, a body cut off mid-stream.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TransportError extends Schema.TaggedError<TransportError>("@voucherify-effect/TransportError")(
+  "TransportError",
+  { method: Schema.String, path: Schema.String, reason: Schema.String }
+) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    return `Transport error: ${this.method} ${this.path}: ${this.reason}`
+  }
+}
+
+/**
+ * One request took longer than its per-request timeout.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RequestTimeout extends Schema.TaggedError<RequestTimeout>("@voucherify-effect/RequestTimeout")(
+  "RequestTimeout",
+  { method: Schema.String, path: Schema.String, timeoutMillis: Schema.Number }
+) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    return `Request timed out: ${this.method} ${this.path} gave no response within ${this.timeoutMillis}ms`
+  }
+}
+
+/**
+ * A wait (`awaitCompletion`, `watch`) passed its deadline. `lastAction` is the last state seen, if any.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class WaitTimeout extends Schema.TaggedError<WaitTimeout>("@voucherify-effect/WaitTimeout")("WaitTimeout", {
+  id: Schema.String,
+  timeoutMillis: Schema.Number,
+  lastAction: Schema.optional(AsyncAction)
+}) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    const last =
+      this.lastAction === undefined
+        ? "no state was seen"
+        : `last seen ${this.lastAction.status}${this.lastAction.progress === undefined ? "" : ` at ${this.lastAction.progress}%`}`
+    return `Timed out after ${this.timeoutMillis}ms waiting for ${this.id}: ${last}`
+  }
+}
+
+/**
+ * The async action finished FAILED (or DONE with `operationStatus: "FAILED"`). Carries the final action.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class AsyncActionFailed extends Schema.TaggedError<AsyncActionFailed>("@voucherify-effect/AsyncActionFailed")(
+  "AsyncActionFailed",
+  { action: AsyncAction }
+) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    const result = this.action.result
+    const summary = result === undefined ? "" : resultSummary(result)
+    const requestId = this.action.requestId === undefined ? "" : ` (request_id ${this.action.requestId})`
+    return `Async action ${this.action.id} (${this.action.type}) finished ${this.action.status}${this.action.operationStatus === undefined ? "" : `/${this.action.operationStatus}`}${summary}${requestId}`
+  }
+}
+
+const resultSummary = (result: AsyncActionResult): string => {
+  switch (result._tag) {
+    case "Unrecognized":
+      return ""
+    case "BulkUpdate":
+      return `: ${result.doneCount ?? 0} done, ${result.failedCount ?? 0} failed`
+    default:
+      return result.message === undefined ? "" : `: ${result.message}`
+  }
+}
+
+/**
+ * Pagination stopped making progress: the server returned a page whose oldest `created_at` did not
+ * move the cursor and held no unseen action. Ending here is better than looping forever.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PaginationStalled extends Schema.TaggedError<PaginationStalled>("@voucherify-effect/PaginationStalled")(
+  "PaginationStalled",
+  { endDate: Schema.String, pages: Schema.Number }
+) {
+  readonly [TypeId] = TypeId
+  override get message() {
+    return `Pagination stalled after ${this.pages} page(s): end_date ${this.endDate} returned no new action`
+  }
+}
+
+/**
+ * Every error this library fails with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type VoucherifyError =
+  | InvalidInput
+  | InvalidConfig
+  | BadRequest
+  | Unauthorized
+  | Forbidden
+  | NotFound
+  | RateLimited
+  | ServerError
+  | UnexpectedStatus
+  | InvalidResponse
+  | TransportError
+  | RequestTimeout
+  | WaitTimeout
+  | AsyncActionFailed
+  | PaginationStalled
+
+/**
+ * Errors that carry an HTTP status from the API.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ApiError = BadRequest | Unauthorized | Forbidden | NotFound | RateLimited | ServerError | UnexpectedStatus
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isVoucherifyError = (u: unknown): u is VoucherifyError => Predicate.hasProperty(u, TypeId)
+
+const transientStatuses: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504])
+
+/**
+ * Whether retrying the same request may succeed: 429, 500/502/503/504 (and 408), transport failures,
+ * per-request timeouts, and a 2xx body that is not JSON (a body cut short). Everything else is permanent.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isTransient = (error: VoucherifyError): boolean => {
+  switch (error._tag) {
+    case "RateLimited":
+    case "TransportError":
+    case "RequestTimeout":
+      return true
+    case "ServerError":
+    case "UnexpectedStatus":
+      return transientStatuses.has(error.status)
+    case "InvalidResponse":
+      return error.reason === "MalformedJson"
+    default:
+      return false
+  }
+}
+
+/**
+ * Errors that end a wait at once: polling again cannot change them (401, 403, 404 and other refusals).
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isPermanent = (error: VoucherifyError): boolean => !isTransient(error)
+
+/**
+ * Builds the tagged error for a non-2xx status.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromStatus = (options: {
+  readonly status: number
+  readonly method: string
+  readonly path: string
+  readonly body?: ApiErrorBody | undefined
+  readonly retryAfterMillis?: number | undefined
+  readonly limitType?: string | undefined
+}): ApiError => {
+  const fields = {
+    status: options.status,
+    method: options.method,
+    path: options.path,
+    ...(options.body === undefined ? {} : { body: options.body })
+  }
+  switch (options.status) {
+    case 400:
+      return new BadRequest(fields)
+    case 401:
+      return new Unauthorized(fields)
+    case 403:
+      return new Forbidden(fields)
+    case 404:
+      return new NotFound(fields)
+    case 429:
+      return new RateLimited({
+        ...fields,
+        ...(options.retryAfterMillis === undefined ? {} : { retryAfterMillis: options.retryAfterMillis }),
+        ...(options.limitType === undefined ? {} : { limitType: options.limitType })
+      })
+    default:
+      return options.status >= 500 && options.status <= 599 ? new ServerError(fields) : new UnexpectedStatus(fields)
+  }
+}

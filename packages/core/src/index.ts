@@ -1,0 +1,20 @@
+/**
+ * @voucherify-effect/core: the Voucherify Async Actions domain for Effect.
+ *
+ * @since 0.1.0
+ */
+
+/** @since 0.1.0 */
+export * as AsyncActionId from "./AsyncActionId.js"
+/** @since 0.1.0 */
+export * as AsyncActionType from "./AsyncActionType.js"
+/** @since 0.1.0 */
+export * as AsyncActionResult from "./AsyncActionResult.js"
+/** @since 0.1.0 */
+export * as AsyncAction from "./AsyncAction.js"
+/** @since 0.1.0 */
+export * as AsyncActionList from "./AsyncActionList.js"
+/** @since 0.1.0 */
+export * as ApiErrorBody from "./ApiErrorBody.js"
+/** @since 0.1.0 */
+export * as VoucherifyError from "./VoucherifyError.js"

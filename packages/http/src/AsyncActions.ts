@@ -1,0 +1,364 @@
+/**
+ * The Async Actions service: get one action, list a page, stream every page, watch an action's
+ * progress, and await its completion. Inputs are validated before any request is sent.
+ *
+ * @since 0.1.0
+ */
+import {
+  AsyncAction,
+  AsyncActionId,
+  AsyncActionList,
+  type AsyncActionList as AsyncActionListModule,
+  VoucherifyError
+} from "@voucherify-effect/core"
+import {
+  Chunk,
+  Clock,
+  Context,
+  Duration,
+  Effect,
+  Either,
+  Layer,
+  Option,
+  ScheduleDecision,
+  ScheduleIntervals,
+  Schema,
+  Stream
+} from "effect"
+import * as Pagination from "./Pagination.js"
+import * as PollPolicy from "./PollPolicy.js"
+import { VoucherifyClient } from "./VoucherifyClient.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ListOptions {
+  /** Page size, 1..100. The API's default is undocumented, so the client always sends one (default 100). */
+  readonly limit?: number | undefined
+  /** Only actions created before this instant (ISO text, `Date` or `DateTime`). */
+  readonly endDate?: AsyncActionListModule.DateInput | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamOptions {
+  /** Actions per request, 1..100 (default 100). */
+  readonly pageSize?: number | undefined
+  readonly endDate?: AsyncActionListModule.DateInput | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface WaitOptions {
+  /** Delays between polls after the first, immediate one (default `PollPolicy.defaultSchedule`). */
+  readonly schedule?: PollPolicy.PollSchedule | undefined
+  /** Overall deadline; without one the wait lasts until the action finishes. */
+  readonly timeout?: Duration.DurationInput | undefined
+  /**
+   * Polls in a row that may fail with a transient error (after the request's own retries) before the
+   * wait gives up with that error (default 3). Permanent errors (401, 403, 404, …) end the wait at once.
+   */
+  readonly maxConsecutiveFailures?: number | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  readonly get: (id: string) => Effect.Effect<AsyncAction.AsyncAction, VoucherifyError.VoucherifyError>
+  readonly list: (
+    options?: ListOptions
+  ) => Effect.Effect<AsyncActionListModule.AsyncActionList, VoucherifyError.VoucherifyError>
+  readonly stream: (options?: StreamOptions) => Stream.Stream<AsyncAction.AsyncAction, VoucherifyError.VoucherifyError>
+  readonly watch: (
+    id: string,
+    options?: WaitOptions
+  ) => Stream.Stream<AsyncAction.AsyncAction, VoucherifyError.VoucherifyError>
+  readonly awaitCompletion: (
+    id: string,
+    options?: WaitOptions
+  ) => Effect.Effect<AsyncAction.AsyncAction, VoucherifyError.VoucherifyError>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class AsyncActions extends Context.Tag("@voucherify-effect/http/AsyncActions")<AsyncActions, Service>() {}
+
+const decodeId = Schema.decodeUnknownEither(AsyncActionId.AsyncActionId)
+
+/**
+ * Validates an async action id (`aa_` + letters and digits) before it is put in a URL.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const validateId = (id: unknown): Either.Either<AsyncActionId.AsyncActionId, VoucherifyError.InvalidInput> =>
+  Either.mapLeft(decodeId(id), () => {
+    const shown = typeof id === "string" ? JSON.stringify(id.length > 40 ? `${id.slice(0, 40)}…` : id) : typeof id
+    return new VoucherifyError.InvalidInput({
+      field: "id",
+      reason: `${shown} is not an async action id (expected aa_ followed by 1 to 64 letters or digits)`
+    })
+  })
+
+/**
+ * Validates a duration (`"30 seconds"`, millis as a number, a `Duration`), naming the field.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const validateDuration = (
+  input: unknown,
+  field: string
+): Either.Either<Duration.Duration, VoucherifyError.InvalidInput> => {
+  const decoded = Duration.decodeUnknown(input)
+  return Option.isSome(decoded) && Duration.isFinite(decoded.value) && Duration.toMillis(decoded.value) > 0
+    ? Either.right(decoded.value)
+    : Either.left(
+        new VoucherifyError.InvalidInput({ field, reason: "must be a positive, finite duration such as 30 seconds" })
+      )
+}
+
+const decodeAction = Schema.decodeUnknownEither(AsyncAction.AsyncAction)
+const decodeList = Schema.decodeUnknownEither(AsyncActionList.AsyncActionList)
+
+const defaultPageSize = 100
+const changed = (previous: Option.Option<AsyncAction.AsyncAction>, next: AsyncAction.AsyncAction) =>
+  Option.match(previous, {
+    onNone: () => true,
+    onSome: (last) => last.status !== next.status || last.progress !== next.progress
+  })
+
+// DONE with operation_status FAILED is a failure too.
+const succeeded = (action: AsyncAction.AsyncAction) => action.status === "DONE" && action.operationStatus !== "FAILED"
+
+interface WaitState {
+  readonly first: boolean
+  readonly final: boolean
+  readonly scheduleState: unknown
+  readonly last: Option.Option<AsyncAction.AsyncAction>
+  readonly failures: number
+  readonly done: boolean
+}
+
+/**
+ * Builds the service on the `VoucherifyClient` in context.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<Service, never, VoucherifyClient> = Effect.gen(function* () {
+  const client = yield* VoucherifyClient
+
+  const fetchAction = (id: AsyncActionId.AsyncActionId) =>
+    client.get({ path: `/v1/async-actions/${id}`, decode: decodeAction })
+
+  const get = (id: string) =>
+    Effect.flatMap(validateId(id), fetchAction).pipe(
+      Effect.tap((action) =>
+        Effect.annotateCurrentSpan({
+          "voucherify.async_action.type": action.type,
+          "voucherify.async_action.status": action.status
+        })
+      ),
+      Effect.withSpan("AsyncActions.get", { attributes: { "voucherify.async_action.id": id } })
+    )
+
+  const fetchPage = (query: AsyncActionListModule.ListQuery) =>
+    client.get({ path: "/v1/async-actions", urlParams: AsyncActionList.toUrlParams(query), decode: decodeList })
+
+  const list = (options: ListOptions = {}) =>
+    Effect.flatMap(
+      AsyncActionList.validateListQuery({ limit: options.limit ?? defaultPageSize, endDate: options.endDate }),
+      fetchPage
+    ).pipe(
+      Effect.tap((page) => Effect.annotateCurrentSpan("voucherify.page.size", page.asyncActions.length)),
+      Effect.withSpan("AsyncActions.list")
+    )
+
+  const stream = (options: StreamOptions = {}) =>
+    Stream.unwrap(
+      Effect.gen(function* () {
+        const pageSize = yield* AsyncActionList.validateLimit(options.pageSize ?? defaultPageSize, "pageSize")
+        const endDate =
+          options.endDate === undefined
+            ? Option.none()
+            : Option.some(yield* AsyncActionList.validateDate(options.endDate, "endDate"))
+        return Stream.paginateChunkEffect(Pagination.start(endDate), (cursor) =>
+          fetchPage({
+            limit: pageSize,
+            ...Option.match(cursor.endDate, { onNone: () => ({}), onSome: (endDate) => ({ endDate }) })
+          }).pipe(
+            Effect.flatMap((page) => Pagination.advance(cursor, page, pageSize)),
+            Effect.tap((step) =>
+              Effect.logDebug("Voucherify page").pipe(
+                Effect.annotateLogs({ page: cursor.pages + 1, fresh: step.fresh.length })
+              )
+            ),
+            Effect.map((step) => [Chunk.fromIterable(step.fresh), step.next] as const)
+          )
+        )
+      })
+    ).pipe(Stream.withSpan("AsyncActions.stream"))
+
+  const watch = (id: string, options: WaitOptions = {}) =>
+    Stream.unwrap(
+      Effect.gen(function* () {
+        const validId = yield* validateId(id)
+        const timeout =
+          options.timeout === undefined
+            ? Option.none()
+            : Option.some(yield* validateDuration(options.timeout, "timeout"))
+        const maxFailures = options.maxConsecutiveFailures ?? 3
+        const schedule = options.schedule ?? PollPolicy.defaultSchedule
+        const startedAt = yield* Clock.currentTimeMillis
+        const timeoutMillis = Option.match(timeout, {
+          onNone: () => Number.POSITIVE_INFINITY,
+          onSome: Duration.toMillis
+        })
+        const deadline = startedAt + timeoutMillis
+        // The last poll is aimed this long before the deadline, so its answer can arrive in time.
+        const lastPollMargin = Math.min(1000, timeoutMillis / 10)
+
+        const timedOut = (last: Option.Option<AsyncAction.AsyncAction>) =>
+          new VoucherifyError.WaitTimeout({
+            id: validId,
+            timeoutMillis,
+            ...Option.match(last, { onNone: () => ({}), onSome: (lastAction) => ({ lastAction }) })
+          })
+
+        const poll = (state: WaitState) =>
+          Effect.gen(function* () {
+            const now = yield* Clock.currentTimeMillis
+            const remaining = deadline - now
+            if (remaining <= 0) return yield* timedOut(state.last)
+            return yield* fetchAction(validId).pipe(
+              Effect.timeoutFail({ duration: Duration.millis(remaining), onTimeout: () => timedOut(state.last) })
+            )
+          })
+
+        const step = (state: WaitState) =>
+          Effect.gen(function* () {
+            if (state.done) return Option.none()
+            let scheduleState = state.scheduleState
+            let final = false
+            if (!state.first) {
+              if (state.final) return yield* timedOut(state.last)
+              const now = yield* Clock.currentTimeMillis
+              const [nextState, , decision] = yield* schedule.step(now, undefined, state.scheduleState)
+              if (ScheduleDecision.isDone(decision)) return yield* timedOut(state.last)
+              scheduleState = nextState
+              const delay = Math.max(0, ScheduleIntervals.start(decision.intervals) - now)
+              const untilLastPoll = deadline - lastPollMargin - now
+              final = delay >= untilLastPoll
+              yield* Effect.sleep(Duration.millis(Math.max(0, Math.min(delay, untilLastPoll))))
+            }
+            const result = yield* Effect.either(poll(state))
+            if (Either.isLeft(result)) {
+              const error = result.left
+              if (
+                error._tag === "WaitTimeout" ||
+                !VoucherifyError.isTransient(error) ||
+                state.failures + 1 >= maxFailures
+              ) {
+                return yield* error
+              }
+              yield* Effect.logDebug("Voucherify poll failed, will poll again").pipe(
+                Effect.annotateLogs({ id: validId, error: error._tag })
+              )
+              const next: WaitState = { ...state, first: false, final, scheduleState, failures: state.failures + 1 }
+              return Option.some([Chunk.empty<AsyncAction.AsyncAction>(), next] as const)
+            }
+            const action = result.right
+            yield* Effect.logDebug("Voucherify poll").pipe(
+              Effect.annotateLogs({ id: validId, status: action.status, progress: action.progress ?? "" })
+            )
+            const terminal = AsyncAction.isTerminal(action)
+            const emit = changed(state.last, action) ? Chunk.of(action) : Chunk.empty<AsyncAction.AsyncAction>()
+            const next: WaitState = {
+              first: false,
+              final,
+              scheduleState,
+              last: Option.some(action),
+              failures: 0,
+              done: terminal
+            }
+            return Option.some([emit, next] as const)
+          })
+
+        const initial: WaitState = {
+          first: true,
+          final: false,
+          scheduleState: schedule.initial,
+          last: Option.none(),
+          failures: 0,
+          done: false
+        }
+        return Stream.unfoldChunkEffect(initial, step)
+      })
+    ).pipe(Stream.withSpan("AsyncActions.watch", { attributes: { "voucherify.async_action.id": id } }))
+
+  const awaitCompletion = (id: string, options: WaitOptions = {}) =>
+    watch(id, options).pipe(
+      Stream.runLast,
+      Effect.flatMap(
+        Option.match({
+          // watch ends only after a terminal snapshot; an empty stream would mean no poll happened.
+          onNone: (): Effect.Effect<AsyncAction.AsyncAction, VoucherifyError.VoucherifyError> =>
+            Effect.fail(new VoucherifyError.WaitTimeout({ id, timeoutMillis: 0 })),
+          onSome: (action): Effect.Effect<AsyncAction.AsyncAction, VoucherifyError.VoucherifyError> =>
+            succeeded(action) ? Effect.succeed(action) : Effect.fail(new VoucherifyError.AsyncActionFailed({ action }))
+        })
+      ),
+      Effect.tap((action) => Effect.annotateCurrentSpan("voucherify.async_action.status", action.status)),
+      Effect.withSpan("AsyncActions.awaitCompletion", { attributes: { "voucherify.async_action.id": id } })
+    )
+
+  return { get, list, stream, watch, awaitCompletion }
+})
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<AsyncActions, never, VoucherifyClient> = Layer.effect(AsyncActions, make)
+
+/**
+ * @since 0.1.0
+ * @category accessors
+ */
+export const get = (id: string) => Effect.flatMap(AsyncActions, (service) => service.get(id))
+
+/**
+ * @since 0.1.0
+ * @category accessors
+ */
+export const list = (options?: ListOptions) => Effect.flatMap(AsyncActions, (service) => service.list(options))
+
+/**
+ * @since 0.1.0
+ * @category accessors
+ */
+export const stream = (options?: StreamOptions) => Stream.unwrap(Effect.map(AsyncActions, (s) => s.stream(options)))
+
+/**
+ * @since 0.1.0
+ * @category accessors
+ */
+export const watch = (id: string, options?: WaitOptions) =>
+  Stream.unwrap(Effect.map(AsyncActions, (service) => service.watch(id, options)))
+
+/**
+ * @since 0.1.0
+ * @category accessors
+ */
+export const awaitCompletion = (id: string, options?: WaitOptions) =>
+  Effect.flatMap(AsyncActions, (service) => service.awaitCompletion(id, options))

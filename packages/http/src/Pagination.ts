@@ -1,0 +1,104 @@
+/**
+ * The cursor that walks `GET /v1/async-actions` from newest to oldest without losing or repeating an
+ * action, whichever way the server treats `end_date`.
+ *
+ * Several actions can share a `created_at` millisecond, and the API does not say whether `end_date` is
+ * inclusive. So the next page asks for `end_date = oldest created_at + 1 ms`: that includes every action
+ * of the boundary millisecond under both readings, and the ids already emitted at the boundary are
+ * skipped. A page that brings nothing new while the server says there is more would repeat forever:
+ * that ends with `PaginationStalled` (a tie group larger than the page size is the one way to get there).
+ *
+ * @since 0.1.0
+ */
+import type { AsyncAction, AsyncActionList } from "@voucherify-effect/core"
+import { VoucherifyError } from "@voucherify-effect/core"
+import { DateTime, Either, Option } from "effect"
+
+/**
+ * Where the walk is.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Cursor {
+  /** `end_date` of the next request (none: the newest page). */
+  readonly endDate: Option.Option<DateTime.Utc>
+  /** Ids already emitted whose `created_at` may appear again in the next page (the boundary ms and the one after). */
+  readonly boundary: ReadonlyMap<string, number>
+  readonly pages: number
+  /** The caller's own `end_date`, which no later request may pass. */
+  readonly ceiling: Option.Option<number>
+}
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const start = (endDate: Option.Option<DateTime.Utc>): Cursor => ({
+  endDate,
+  boundary: new Map(),
+  pages: 0,
+  ceiling: Option.map(endDate, DateTime.toEpochMillis)
+})
+
+/**
+ * What one page yields: the actions not seen before and the cursor of the next page, if there is one.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Step {
+  readonly fresh: ReadonlyArray<AsyncAction.AsyncAction>
+  readonly next: Option.Option<Cursor>
+}
+
+/**
+ * Advances the cursor past one page.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const advance = (
+  cursor: Cursor,
+  page: AsyncActionList.AsyncActionList,
+  limit: number
+): Either.Either<Step, VoucherifyError.PaginationStalled> => {
+  const actions = page.asyncActions
+  const pages = cursor.pages + 1
+  const fresh = actions.filter((action) => !cursor.boundary.has(action.id))
+  const more = page.hasMore ?? actions.length >= limit
+  if (actions.length === 0 || !more) return Either.right({ fresh, next: Option.none() })
+  if (fresh.length === 0) {
+    return Either.left(
+      new VoucherifyError.PaginationStalled({
+        endDate: Option.match(cursor.endDate, { onNone: () => "(none)", onSome: DateTime.formatIso }),
+        pages
+      })
+    )
+  }
+  let oldest = Number.POSITIVE_INFINITY
+  for (const action of actions) oldest = Math.min(oldest, DateTime.toEpochMillis(action.createdAt))
+  // Keep only what the next request can return again: the boundary millisecond and the one after it.
+  const boundary = new Map<string, number>()
+  for (const [id, at] of cursor.boundary) if (at <= oldest + 1) boundary.set(id, at)
+  for (const action of actions) {
+    const at = DateTime.toEpochMillis(action.createdAt)
+    if (at <= oldest + 1) boundary.set(action.id, at)
+  }
+  return Either.right({
+    fresh,
+    next: Option.some({
+      endDate: Option.some(
+        DateTime.unsafeMake(
+          Math.min(
+            oldest + 1,
+            Option.getOrElse(cursor.ceiling, () => oldest + 1)
+          )
+        )
+      ),
+      boundary,
+      pages,
+      ceiling: cursor.ceiling
+    })
+  })
+}

@@ -1,0 +1,190 @@
+/**
+ * The low-level Voucherify client: one authenticated, rate-limited, retried, timed-out GET that
+ * returns a decoded value or a tagged error. Higher-level services (`AsyncActions`) are built on it.
+ * No runtime is chosen here: provide `FetchHttpClient.layer`, `NodeHttpClient.layerUndici` or your own.
+ *
+ * @since 0.1.0
+ */
+import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
+import * as Headers from "@effect/platform/Headers"
+import { VoucherifyError } from "@voucherify-effect/core"
+import { type Config, Context, Duration, Effect, type Either, Layer, Option, type ParseResult, Redacted } from "effect"
+import * as Response from "./internal/response.js"
+import { version } from "./internal/version.js"
+import * as RateLimit from "./RateLimit.js"
+import { CurrentRetryPolicy } from "./RetryPolicy.js"
+import * as VoucherifyConfig from "./VoucherifyConfig.js"
+
+/**
+ * One GET request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GetOptions<A> {
+  /** Path under the base URL, starting with `/v1/`; segments must already be safe (branded ids are). */
+  readonly path: string
+  readonly urlParams?: ReadonlyArray<readonly [string, string]> | undefined
+  /** Decodes the parsed JSON body of a 2xx response. */
+  readonly decode: (json: unknown) => Either.Either<A, ParseResult.ParseError>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  readonly config: VoucherifyConfig.VoucherifyConfig
+  /** Sends a GET (retried per the current `RetryPolicy`) and decodes the answer. */
+  readonly get: <A>(options: GetOptions<A>) => Effect.Effect<A, VoucherifyError.VoucherifyError>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class VoucherifyClient extends Context.Tag("@voucherify-effect/http/VoucherifyClient")<
+  VoucherifyClient,
+  Service
+>() {}
+
+/**
+ * The library's name and version, sent as `User-Agent` and `X-Voucherify-Channel`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const userAgent = `voucherify-effect/${version}`
+
+// Header names whose values are secrets: logs, spans and `Headers` inspection show them redacted.
+const secretHeaderNames = ["x-app-token", "authorization"]
+
+const authHeaders = (auth: VoucherifyConfig.Auth): Record<string, string> =>
+  auth._tag === "Bearer"
+    ? { authorization: `Bearer ${Redacted.value(auth.token)}` }
+    : { "x-app-id": auth.appId, "x-app-token": Redacted.value(auth.secretKey) }
+
+const transportReason = (error: { readonly reason: string; readonly cause?: unknown }): string => {
+  const cause = error.cause
+  const detail =
+    cause instanceof Error
+      ? `${cause.message}${cause.cause instanceof Error ? `: ${cause.cause.message}` : ""}`
+      : String(cause ?? "")
+  return `${error.reason}${detail === "" ? "" : ` (${detail.slice(0, 200)})`}`
+}
+
+/**
+ * Builds the client from a validated configuration, on the `HttpClient` in context. Uses the shared
+ * `VoucherifyRateLimiter` when one is provided, otherwise a private one that only honours server pauses.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  config: VoucherifyConfig.VoucherifyConfig
+): Effect.Effect<Service, VoucherifyError.InvalidConfig, HttpClient.HttpClient> =>
+  Effect.gen(function* () {
+    const limiter = yield* Effect.serviceOption(RateLimit.VoucherifyRateLimiter).pipe(
+      Effect.flatMap(Option.match({ onSome: Effect.succeed, onNone: () => RateLimit.make() }))
+    )
+    // Scoped requests: closing the scope (success, failure, timeout or interruption) aborts the
+    // underlying connection, so a cancelled wait leaves no socket open.
+    const http = HttpClient.withScope(yield* HttpClient.HttpClient)
+    const channel = Option.match(config.channel, { onNone: () => userAgent, onSome: (c) => `${userAgent} ${c}` })
+    const headers = {
+      accept: "application/json",
+      "user-agent": channel,
+      "x-voucherify-channel": channel,
+      ...Option.match(config.apiVersion, {
+        onNone: () => ({}),
+        onSome: (v) => ({ "x-voucherify-api-version": v })
+      }),
+      ...authHeaders(config.auth)
+    }
+    const timeoutMillis = Duration.toMillis(config.requestTimeout)
+
+    const attempt = <A>(options: GetOptions<A>, path: string): Effect.Effect<A, VoucherifyError.VoucherifyError> =>
+      Effect.gen(function* () {
+        yield* limiter.acquire
+        const request = HttpClientRequest.get(`${config.baseUrl}${options.path}`).pipe(
+          HttpClientRequest.setUrlParams(options.urlParams ?? []),
+          HttpClientRequest.setHeaders(headers)
+        )
+        const response: HttpClientResponse.HttpClientResponse = yield* http.execute(request)
+        const body = yield* response.text
+        const nowMillis = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
+        const exchange: Response.Exchange = {
+          method: "GET",
+          path,
+          status: response.status,
+          headers: response.headers,
+          body,
+          nowMillis
+        }
+        yield* limiter.observe({
+          status: response.status,
+          remaining: Response.parseRemaining(response.headers["x-rate-limit-remaining"]),
+          retryAtMillis: Response.parseRetryAt(response.headers["x-rate-limit-retry"]),
+          retryAfterMillis:
+            response.status === 429 ? Response.parseRetryAfter(response.headers["retry-after"], nowMillis) : undefined
+        })
+        if (response.status < 200 || response.status > 299) return yield* Response.toApiError(exchange)
+        return yield* Response.decodeSuccess(exchange, options.decode)
+      }).pipe(
+        Effect.scoped,
+        Effect.catchTags({
+          RequestError: (error) =>
+            new VoucherifyError.TransportError({ method: "GET", path, reason: transportReason(error) }),
+          ResponseError: (error) =>
+            new VoucherifyError.TransportError({ method: "GET", path, reason: transportReason(error) })
+        }),
+        Effect.timeoutFail({
+          duration: config.requestTimeout,
+          onTimeout: () => new VoucherifyError.RequestTimeout({ method: "GET", path, timeoutMillis })
+        })
+      )
+
+    const get = <A>(options: GetOptions<A>): Effect.Effect<A, VoucherifyError.VoucherifyError> =>
+      Effect.gen(function* () {
+        const path = displayPath(options)
+        const policy = yield* CurrentRetryPolicy
+        return yield* attempt(options, path).pipe(
+          Effect.tapError((error) =>
+            Effect.logDebug("Voucherify request failed").pipe(
+              Effect.annotateLogs({ path, error: error._tag, transient: VoucherifyError.isTransient(error) })
+            )
+          ),
+          Effect.retry(policy)
+        )
+      }).pipe(Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, ...secretHeaderNames]))
+
+    return { config, get }
+  })
+
+const displayPath = (options: GetOptions<unknown>): string => {
+  const query = (options.urlParams ?? []).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&")
+  return query === "" ? options.path : `${options.path}?${query}`
+}
+
+/**
+ * The client from options, validated when the layer is built.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: VoucherifyConfig.Options
+): Layer.Layer<VoucherifyClient, VoucherifyError.InvalidConfig, HttpClient.HttpClient> =>
+  Layer.effect(VoucherifyClient, Effect.flatMap(VoucherifyConfig.make(options), make))
+
+/**
+ * The client from the environment (`VOUCHERIFY_*`, see `VoucherifyConfig.fromEnv`), with optional overrides.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  config: Config.Config<VoucherifyConfig.Options> = VoucherifyConfig.fromEnv,
+  overrides: VoucherifyConfig.Options = {}
+): Layer.Layer<VoucherifyClient, VoucherifyError.InvalidConfig, HttpClient.HttpClient> =>
+  Layer.effect(VoucherifyClient, Effect.flatMap(VoucherifyConfig.load(config, overrides), make))

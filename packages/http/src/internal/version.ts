@@ -1,0 +1,2 @@
+/** The published version of this package; kept equal to package.json by a test. */
+export const version = "0.1.0"

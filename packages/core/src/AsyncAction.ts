@@ -5,10 +5,12 @@
  *
  * @since 0.1.0
  */
+import type { Either, ParseResult } from "effect"
 import { Schema } from "effect"
 import { AsyncActionId, RequestId } from "./AsyncActionId.js"
 import * as AsyncActionResult from "./AsyncActionResult.js"
 import { AsyncActionType } from "./AsyncActionType.js"
+import * as Decoder from "./Decoder.js"
 
 /**
  * @since 0.1.0
@@ -77,7 +79,8 @@ export const AsyncAction = Schema.transform(WireAsyncAction, TypedAsyncAction, {
   strict: true,
   decode: ({ result, ...action }) =>
     result === undefined ? action : { ...action, result: AsyncActionResult.decodeFor(action.type, result) },
-  encode: ({ result, ...action }) => (result === undefined ? action : { ...action, result: AsyncActionResult.encode(result) })
+  encode: ({ result, ...action }) =>
+    result === undefined ? action : { ...action, result: AsyncActionResult.encode(result) }
 }).annotations({ identifier: "AsyncAction" })
 
 /**
@@ -128,3 +131,24 @@ export const outcome = (action: { readonly status: Status; readonly operationSta
       return action.operationStatus === "FAILED" ? "Failed" : "Succeeded"
   }
 }
+
+const decoder = Decoder.make(AsyncAction)
+
+/**
+ * Decodes already-parsed JSON into an {@link AsyncAction}. Same result as
+ * `Schema.decodeUnknownEither(AsyncAction)` (and the same `ParseError` on failure), several times faster.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeUnknownEither: (input: unknown) => Either.Either<AsyncAction, ParseResult.ParseError> =
+  decoder.decodeUnknownEither
+
+/**
+ * Decodes the JSON text of `GET /v1/async-actions/{id}`: `MalformedJson` when it is not JSON, the
+ * Schema's `ParseError` when it is JSON of the wrong shape.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeJson: (text: string) => Either.Either<AsyncAction, Decoder.DecodeFailure> = decoder.decodeJson

@@ -5,6 +5,7 @@
  */
 import { DateTime, Either, ParseResult, Schema } from "effect"
 import { AsyncAction } from "./AsyncAction.js"
+import * as Decoder from "./Decoder.js"
 import { InvalidInput } from "./VoucherifyError.js"
 
 /**
@@ -56,10 +57,12 @@ const dateTime = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9
  */
 export const parseDate = (input: string): Either.Either<DateTime.Utc, string> => {
   const match = dateOnly.exec(input) ?? dateTime.exec(input)
-  if (match === null) return Either.left("must be an ISO 8601 date-time (2024-01-31T12:00:00.000Z) or date (2024-01-31)")
+  if (match === null)
+    return Either.left("must be an ISO 8601 date-time (2024-01-31T12:00:00.000Z) or date (2024-01-31)")
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])]
   const calendar = new Date(Date.UTC(year, month - 1, day))
-  const validDay = calendar.getUTCFullYear() === year && calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === day
+  const validDay =
+    calendar.getUTCFullYear() === year && calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === day
   const hour = Number(match[4] ?? 0)
   const minute = Number(match[5] ?? 0)
   const second = Number(match[6] ?? 0)
@@ -167,3 +170,24 @@ const firstMessage = (error: ParseResult.ParseError, fallback: string): string =
   const message = issues[0]?.message
   return message === undefined || message.startsWith("Expected") ? fallback : message
 }
+
+const decoder = Decoder.make(AsyncActionList)
+
+/**
+ * Decodes an already-parsed list page. Same result as `Schema.decodeUnknownEither(AsyncActionList)`
+ * (and the same `ParseError` on failure), several times faster.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeUnknownEither: (input: unknown) => Either.Either<AsyncActionList, ParseResult.ParseError> =
+  decoder.decodeUnknownEither
+
+/**
+ * Decodes the JSON text of `GET /v1/async-actions`: `MalformedJson` when it is not JSON, the Schema's
+ * `ParseError` when it is JSON of the wrong shape.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeJson: (text: string) => Either.Either<AsyncActionList, Decoder.DecodeFailure> = decoder.decodeJson

@@ -6,8 +6,8 @@
  * @since 0.1.0
  */
 import { Predicate, Schema } from "effect"
-import { AsyncAction } from "./AsyncAction.js"
 import { ApiErrorBody, describe } from "./ApiErrorBody.js"
+import { AsyncAction } from "./AsyncAction.js"
 import type { AsyncActionResult } from "./AsyncActionResult.js"
 
 const TypeId: unique symbol = Symbol.for("@voucherify-effect/core/VoucherifyError")
@@ -25,7 +25,12 @@ const withRequestId = (text: string, body: ApiErrorBody | undefined): string =>
   body?.requestId === undefined ? text : `${text} (request_id ${body.requestId})`
 
 const apiMessage = (
-  self: { readonly status: number; readonly method: string; readonly path: string; readonly body?: ApiErrorBody | undefined },
+  self: {
+    readonly status: number
+    readonly method: string
+    readonly path: string
+    readonly body?: ApiErrorBody | undefined
+  },
   label: string
 ): string => {
   const key = self.body?.key === undefined ? "" : ` ${self.body.key}`
@@ -59,10 +64,13 @@ export class InvalidInput extends Schema.TaggedError<InvalidInput>("@voucherify-
  * @since 0.1.0
  * @category errors
  */
-export class InvalidConfig extends Schema.TaggedError<InvalidConfig>("@voucherify-effect/InvalidConfig")("InvalidConfig", {
-  field: Schema.String,
-  reason: Schema.String
-}) {
+export class InvalidConfig extends Schema.TaggedError<InvalidConfig>("@voucherify-effect/InvalidConfig")(
+  "InvalidConfig",
+  {
+    field: Schema.String,
+    reason: Schema.String
+  }
+) {
   readonly [TypeId] = TypeId
   override get message() {
     return `Invalid configuration ${this.field}: ${this.reason}`
@@ -107,7 +115,10 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>("@voucherify-
  * @since 0.1.0
  * @category errors
  */
-export class Forbidden extends Schema.TaggedError<Forbidden>("@voucherify-effect/Forbidden")("Forbidden", responseFields) {
+export class Forbidden extends Schema.TaggedError<Forbidden>("@voucherify-effect/Forbidden")(
+  "Forbidden",
+  responseFields
+) {
   readonly [TypeId] = TypeId
   override get message() {
     return apiMessage(this, "Forbidden")

@@ -5,16 +5,16 @@
  */
 
 /** @since 0.1.0 */
-export * as AsyncActionId from "./AsyncActionId.js"
-/** @since 0.1.0 */
-export * as AsyncActionType from "./AsyncActionType.js"
-/** @since 0.1.0 */
-export * as AsyncActionResult from "./AsyncActionResult.js"
+export * as ApiErrorBody from "./ApiErrorBody.js"
 /** @since 0.1.0 */
 export * as AsyncAction from "./AsyncAction.js"
 /** @since 0.1.0 */
+export * as AsyncActionId from "./AsyncActionId.js"
+/** @since 0.1.0 */
 export * as AsyncActionList from "./AsyncActionList.js"
 /** @since 0.1.0 */
-export * as ApiErrorBody from "./ApiErrorBody.js"
+export * as AsyncActionResult from "./AsyncActionResult.js"
+/** @since 0.1.0 */
+export * as AsyncActionType from "./AsyncActionType.js"
 /** @since 0.1.0 */
 export * as VoucherifyError from "./VoucherifyError.js"

@@ -1,0 +1,220 @@
+/**
+ * A fast decoder compiled from a Schema's AST. It mirrors what `ParseResult` does for the subset of
+ * AST nodes this package's schemas use (literals, keywords, refinements, structs, arrays, unions,
+ * key renames and synchronous transformations), but as plain closures: no `Either` per node, no
+ * issue trees. It never reports errors itself: any input it is not certain about (a failed check, a
+ * node kind it does not compile, an effectful transformation) gives `Fail`, and the caller falls back
+ * to the full Schema decoder, so every error message is the Schema's own.
+ *
+ * The contract the tests check: whenever the compiled decoder returns a value, the Schema decoder
+ * succeeds with a deep-equal value.
+ *
+ * @internal
+ */
+import { SchemaAST as AST, Either, Option, type ParseResult } from "effect"
+
+/** @internal */
+export const Fail: unique symbol = Symbol.for("@voucherify-effect/core/internal/compile/Fail")
+
+/** @internal */
+export type Compiled = (input: unknown) => unknown
+
+const fail: Compiled = () => Fail
+
+const isRecord = (u: unknown): u is Record<PropertyKey, unknown> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+const hasOwn = Object.prototype.hasOwnProperty
+
+const fromEither = (result: unknown): unknown => {
+  // Transformations and declarations return an `Effect`; the synchronous ones return an `Either`.
+  // Anything else (a real effect) is not certain here: fall back.
+  if (!Either.isEither(result)) return Fail
+  return Either.isRight(result) ? result.right : Fail
+}
+
+/**
+ * Compiles the decoding side of `ast`. `options` are the parse options the Schema decoder it stands
+ * in for is run with (they reach refinement filters and transformations unchanged).
+ *
+ * @internal
+ */
+export const compile = (ast: AST.AST, options: AST.ParseOptions = AST.defaultParseOption): Compiled => {
+  const memo = new Map<AST.AST, Compiled>()
+  const go = (node: AST.AST): Compiled => {
+    const cached = memo.get(node)
+    if (cached !== undefined) return cached
+    // Placeholder for recursive schemas (Suspend): resolved through the map at call time.
+    let compiled: Compiled | undefined
+    memo.set(node, (u) => (compiled as Compiled)(u))
+    compiled = build(node)
+    memo.set(node, compiled)
+    return compiled
+  }
+
+  const build = (node: AST.AST): Compiled => {
+    switch (node._tag) {
+      case "Literal": {
+        const literal = node.literal
+        return (u) => (u === literal ? u : Fail)
+      }
+      case "StringKeyword":
+        return (u) => (typeof u === "string" ? u : Fail)
+      case "NumberKeyword":
+        return (u) => (typeof u === "number" ? u : Fail)
+      case "BooleanKeyword":
+        return (u) => (typeof u === "boolean" ? u : Fail)
+      case "UndefinedKeyword":
+        return (u) => (u === undefined ? u : Fail)
+      case "UnknownKeyword":
+      case "AnyKeyword":
+        return (u) => u
+      case "Suspend":
+        return (u) => go(node.f())(u)
+      case "Refinement": {
+        const from = go(node.from)
+        const filter = node.filter
+        return (u) => {
+          const a = from(u)
+          if (a === Fail) return Fail
+          return Option.isNone(filter(a, options, node)) ? a : Fail
+        }
+      }
+      case "Declaration": {
+        const parse = node.decodeUnknown(...node.typeParameters)
+        return (u) => fromEither(parse(u, options, node))
+      }
+      case "Union":
+        return buildUnion(node)
+      case "TupleType": {
+        // Only `Array<A>`: no fixed elements, exactly one rest element.
+        const rest = node.rest[0]
+        if (node.elements.length !== 0 || node.rest.length !== 1 || rest === undefined) return fail
+        const item = go(rest.type)
+        return (u) => {
+          if (!Array.isArray(u)) return Fail
+          const out = new Array<unknown>(u.length)
+          for (let i = 0; i < u.length; i++) {
+            const a = item(u[i])
+            if (a === Fail) return Fail
+            out[i] = a
+          }
+          return out
+        }
+      }
+      case "TypeLiteral":
+        return buildTypeLiteral(node)
+      case "Transformation":
+        return buildTransformation(node)
+      default:
+        return fail
+    }
+  }
+
+  const buildUnion = (node: AST.Union): Compiled => {
+    const types = node.types
+    const literalTypes = types.filter(AST.isLiteral)
+    if (literalTypes.length === types.length) {
+      const literals = new Set(literalTypes.map((t) => t.literal))
+      return (u) => (literals.has(u as AST.LiteralValue) ? u : Fail)
+    }
+    const members = types.map(go)
+    // Schema tries members in an order of its own (literal-keyed buckets first); the result is only
+    // certain when every member that accepts the input gives the same primitive, or just one accepts.
+    return (u) => {
+      let found: unknown = Fail
+      for (const member of members) {
+        const a = member(u)
+        if (a === Fail) continue
+        if (found === Fail) found = a
+        else if (typeof a === "object" || typeof found === "object" || !Object.is(a, found)) return Fail
+      }
+      return found
+    }
+  }
+
+  const buildTypeLiteral = (node: AST.TypeLiteral): Compiled => {
+    if (node.indexSignatures.length > 0 || node.propertySignatures.length === 0) return fail
+    if (options.onExcessProperty === "error" || options.onExcessProperty === "preserve") return fail
+    const props = node.propertySignatures.map((ps) => ({
+      name: ps.name,
+      optional: ps.isOptional,
+      decode: go(ps.type)
+    }))
+    // Required literal properties (`_tag`, `object`) first: a cheap early exit inside unions.
+    const guards = props.filter((p, i) => !p.optional && node.propertySignatures[i]?.type._tag === "Literal")
+    return (u) => {
+      if (!isRecord(u)) return Fail
+      for (const g of guards) if (g.decode(u[g.name]) === Fail) return Fail
+      const out: Record<PropertyKey, unknown> = {}
+      for (const p of props) {
+        if (!hasOwn.call(u, p.name)) {
+          if (p.optional) continue
+          return Fail
+        }
+        const a = p.decode(u[p.name])
+        if (a === Fail) return Fail
+        out[p.name] = a
+      }
+      return out
+    }
+  }
+
+  const buildTransformation = (node: AST.Transformation): Compiled => {
+    const from = go(node.from)
+    const to = go(node.to)
+    const transformation = node.transformation
+    switch (transformation._tag) {
+      case "FinalTransformation": {
+        const decode = transformation.decode
+        return (u) => {
+          const a = from(u)
+          if (a === Fail) return Fail
+          const b = fromEither(decode(a, options, node, u))
+          return b === Fail ? Fail : to(b)
+        }
+      }
+      case "ComposeTransformation":
+        return (u) => {
+          const a = from(u)
+          return a === Fail ? Fail : to(a)
+        }
+      case "TypeLiteralTransformation": {
+        // Renames keys in place, as ParseResult does: only safe on the fresh object a TypeLiteral builds.
+        if (!AST.isTypeLiteral(node.from)) return fail
+        const psts = transformation.propertySignatureTransformations
+        return (u) => {
+          const a = from(u)
+          if (!isRecord(a)) return Fail
+          for (const pst of psts) {
+            const o = pst.decode(hasOwn.call(a, pst.from) ? Option.some(a[pst.from]) : Option.none())
+            delete a[pst.from]
+            if (Option.isSome(o)) a[pst.to] = o.value
+          }
+          return to(a)
+        }
+      }
+    }
+  }
+
+  return go(ast)
+}
+
+/**
+ * A decoder that tries the compiled fast path and falls back to the Schema decoder when it is not certain.
+ *
+ * @internal
+ */
+export const withFallback = <A>(
+  ast: AST.AST,
+  slow: (u: unknown) => Either.Either<A, ParseResult.ParseError>,
+  options: AST.ParseOptions = AST.defaultParseOption
+): ((u: unknown) => Either.Either<A, ParseResult.ParseError>) => {
+  let fast: Compiled | undefined
+  return (u) => {
+    // Compiled on first use, so importing the package costs nothing.
+    fast ??= compile(ast, options)
+    const a = fast(u)
+    return a === Fail ? slow(u) : Either.right(a as A)
+  }
+}

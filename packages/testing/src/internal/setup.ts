@@ -1,0 +1,106 @@
+// Shared setup of the server and in-memory emulators: option checks, credentials, state and router.
+import { Config, Effect, Either, Option, Redacted } from "effect"
+import * as EmulatorState from "../EmulatorState.js"
+import * as Faults from "../Faults.js"
+import * as Seed from "../Seed.js"
+import * as Router from "./router.js"
+
+export interface CommonOptions {
+  readonly seed?: number | undefined
+  readonly seedValue?: number | undefined
+  readonly appId?: string | undefined
+  readonly secretKey?: string | Redacted.Redacted<string> | undefined
+  readonly accessTokens?: ReadonlyArray<string> | undefined
+  readonly rateLimitPerMinute?: number | undefined
+  readonly endDateInclusive?: boolean | undefined
+  readonly defaultLimit?: number | undefined
+  readonly faults?: Faults.FaultProfile | undefined
+  readonly defaultDurationMillis?: number | undefined
+  readonly defaultStartAfterMillis?: number | undefined
+}
+
+export type CredentialSource = "options" | "env" | "generated"
+
+export interface Setup {
+  readonly state: EmulatorState.EmulatorState
+  readonly router: Router.Router
+  readonly appId: string
+  readonly secretKey: Redacted.Redacted<string>
+  readonly appIdSource: CredentialSource
+  readonly secretKeySource: CredentialSource
+}
+
+const randomHex = (bytes: number): string => {
+  const buffer = new Uint8Array(bytes)
+  globalThis.crypto.getRandomValues(buffer)
+  return Array.from(buffer, (b) => b.toString(16).padStart(2, "0")).join("")
+}
+
+const isNonNegativeInt = (n: number) => Number.isInteger(n) && n >= 0
+
+/** Returns a reason when the options are unusable. */
+export const validate = (options: CommonOptions): string | undefined => {
+  if (options.seed !== undefined && !isNonNegativeInt(options.seed)) return "seed must be a non-negative integer"
+  if (options.seedValue !== undefined && !Number.isInteger(options.seedValue)) return "seedValue must be an integer"
+  if (
+    options.rateLimitPerMinute !== undefined &&
+    !(Number.isInteger(options.rateLimitPerMinute) && options.rateLimitPerMinute > 0)
+  ) {
+    return "rateLimitPerMinute must be a positive integer"
+  }
+  if (
+    options.defaultLimit !== undefined &&
+    !(Number.isInteger(options.defaultLimit) && options.defaultLimit >= 1 && options.defaultLimit <= 100)
+  ) {
+    return "defaultLimit must be an integer between 1 and 100"
+  }
+  for (const key of ["defaultDurationMillis", "defaultStartAfterMillis"] as const) {
+    const value = options[key]
+    if (value !== undefined && !isNonNegativeInt(value)) return `${key} must be a non-negative integer`
+  }
+  if (options.appId !== undefined && options.appId.trim() === "") return "appId must not be empty"
+  if (options.faults !== undefined) {
+    const decoded = Faults.decode(options.faults)
+    if (Either.isLeft(decoded)) return `faults: ${decoded.left}`
+  }
+  return undefined
+}
+
+export const make = (options: CommonOptions): Effect.Effect<Setup> =>
+  Effect.gen(function* () {
+    const envAppId = yield* Config.option(Config.nonEmptyString("VOUCHERIFY_APP_ID")).pipe(
+      Effect.orElseSucceed(() => Option.none<string>())
+    )
+    const envSecret = yield* Config.option(Config.redacted(Config.nonEmptyString("VOUCHERIFY_SECRET_KEY"))).pipe(
+      Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
+    )
+    const [appId, appIdSource]: [string, CredentialSource] =
+      options.appId !== undefined
+        ? [options.appId, "options"]
+        : Option.isSome(envAppId)
+          ? [envAppId.value, "env"]
+          : [`emu-${randomHex(8)}`, "generated"]
+    const [secretKey, secretKeySource]: [Redacted.Redacted<string>, CredentialSource] =
+      options.secretKey !== undefined
+        ? [Redacted.isRedacted(options.secretKey) ? options.secretKey : Redacted.make(options.secretKey), "options"]
+        : Option.isSome(envSecret)
+          ? [envSecret.value, "env"]
+          : [Redacted.make(randomHex(20)), "generated"]
+    const state = EmulatorState.make({
+      seedValue: options.seedValue,
+      endDateInclusive: options.endDateInclusive,
+      defaultLimit: options.defaultLimit,
+      defaultDurationMillis: options.defaultDurationMillis,
+      defaultStartAfterMillis: options.defaultStartAfterMillis
+    })
+    if (options.seed !== undefined && options.seed > 0) {
+      state.insert(Seed.seed({ count: options.seed, seed: options.seedValue }))
+    }
+    const router = Router.make({
+      state,
+      credentials: { appId, secretKey: Redacted.value(secretKey), accessTokens: options.accessTokens ?? [] },
+      rateLimitPerMinute: options.rateLimitPerMinute,
+      faults: options.faults
+    })
+    return { state, router, appId, secretKey, appIdSource, secretKeySource }
+  })

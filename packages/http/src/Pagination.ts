@@ -5,8 +5,10 @@
  * Several actions can share a `created_at` millisecond, and the API does not say whether `end_date` is
  * inclusive. So the next page asks for `end_date = oldest created_at + 1 ms`: that includes every action
  * of the boundary millisecond under both readings, and the ids already emitted at the boundary are
- * skipped. A page that brings nothing new while the server says there is more would repeat forever:
- * that ends with `PaginationStalled` (a tie group larger than the page size is the one way to get there).
+ * skipped. Once a page proves the server inclusive (it returned an action created exactly at `end_date`),
+ * the cursor asks for `end_date = oldest created_at` instead, which overlaps one millisecond less.
+ * A page that brings nothing new while the server says there is more would repeat forever: that ends
+ * with `PaginationStalled` (a tie group at least as large as the page size is the one way to get there).
  *
  * @since 0.1.0
  */
@@ -28,6 +30,8 @@ export interface Cursor {
   readonly pages: number
   /** The caller's own `end_date`, which no later request may pass. */
   readonly ceiling: Option.Option<number>
+  /** Whether a page has shown that `end_date` is inclusive. */
+  readonly inclusive: boolean
 }
 
 /**
@@ -38,7 +42,8 @@ export const start = (endDate: Option.Option<DateTime.Utc>): Cursor => ({
   endDate,
   boundary: new Map(),
   pages: 0,
-  ceiling: Option.map(endDate, DateTime.toEpochMillis)
+  ceiling: Option.map(endDate, DateTime.toEpochMillis),
+  inclusive: false
 })
 
 /**
@@ -68,7 +73,15 @@ export const advance = (
   const fresh = actions.filter((action) => !cursor.boundary.has(action.id))
   const more = page.hasMore ?? actions.length >= limit
   if (actions.length === 0 || !more) return Either.right({ fresh, next: Option.none() })
-  if (fresh.length === 0) {
+  const requested = Option.map(cursor.endDate, DateTime.toEpochMillis)
+  let oldest = Number.POSITIVE_INFINITY
+  let inclusive = cursor.inclusive
+  for (const action of actions) {
+    const at = DateTime.toEpochMillis(action.createdAt)
+    oldest = Math.min(oldest, at)
+    if (Option.isSome(requested) && at === requested.value) inclusive = true
+  }
+  if (fresh.length === 0 && inclusive === cursor.inclusive) {
     return Either.left(
       new VoucherifyError.PaginationStalled({
         endDate: Option.match(cursor.endDate, { onNone: () => "(none)", onSome: DateTime.formatIso }),
@@ -76,8 +89,6 @@ export const advance = (
       })
     )
   }
-  let oldest = Number.POSITIVE_INFINITY
-  for (const action of actions) oldest = Math.min(oldest, DateTime.toEpochMillis(action.createdAt))
   // Keep only what the next request can return again: the boundary millisecond and the one after it.
   const boundary = new Map<string, number>()
   for (const [id, at] of cursor.boundary) if (at <= oldest + 1) boundary.set(id, at)
@@ -85,20 +96,22 @@ export const advance = (
     const at = DateTime.toEpochMillis(action.createdAt)
     if (at <= oldest + 1) boundary.set(action.id, at)
   }
+  const nextEnd = inclusive ? oldest : oldest + 1
   return Either.right({
     fresh,
     next: Option.some({
       endDate: Option.some(
         DateTime.unsafeMake(
           Math.min(
-            oldest + 1,
-            Option.getOrElse(cursor.ceiling, () => oldest + 1)
+            nextEnd,
+            Option.getOrElse(cursor.ceiling, () => nextEnd)
           )
         )
       ),
       boundary,
       pages,
-      ceiling: cursor.ceiling
+      ceiling: cursor.ceiling,
+      inclusive
     })
   })
 }

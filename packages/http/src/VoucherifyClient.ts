@@ -105,7 +105,6 @@ export const make = (
 
     const attempt = <A>(options: GetOptions<A>, path: string): Effect.Effect<A, VoucherifyError.VoucherifyError> =>
       Effect.gen(function* () {
-        yield* limiter.acquire
         const request = HttpClientRequest.get(`${config.baseUrl}${options.path}`).pipe(
           HttpClientRequest.setUrlParams(options.urlParams ?? []),
           HttpClientRequest.setHeaders(headers)
@@ -148,7 +147,8 @@ export const make = (
       Effect.gen(function* () {
         const path = displayPath(options)
         const policy = yield* CurrentRetryPolicy
-        return yield* attempt(options, path).pipe(
+        // Waiting for the limiter does not count against the per-request timeout.
+        return yield* Effect.zipRight(limiter.acquire, attempt(options, path)).pipe(
           Effect.tapError((error) =>
             Effect.logDebug("Voucherify request failed").pipe(
               Effect.annotateLogs({ path, error: error._tag, transient: VoucherifyError.isTransient(error) })

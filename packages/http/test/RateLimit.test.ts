@@ -1,0 +1,61 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber, Layer, TestClock } from "effect"
+import * as AsyncActions from "../src/AsyncActions.js"
+import * as RateLimit from "../src/RateLimit.js"
+import { actionJson, clientLayer, scripted, validId } from "./support.js"
+
+describe("RateLimit", () => {
+  it.effect("admits at most the limit in any sliding minute", () =>
+    Effect.gen(function* () {
+      const limiter = yield* RateLimit.make({ requestsPerMinute: 5 })
+      const times: Array<number> = []
+      const fiber = yield* Effect.forEach(
+        Array.from({ length: 12 }),
+        () =>
+          Effect.zipRight(
+            limiter.acquire,
+            Effect.clockWith((c) => c.currentTimeMillis).pipe(Effect.map((t) => times.push(t)))
+          ),
+        { concurrency: "unbounded" }
+      ).pipe(Effect.fork)
+      yield* TestClock.adjust("5 minutes")
+      yield* Fiber.join(fiber)
+      expect(times).toEqual([0, 0, 0, 0, 0, 60_000, 60_000, 60_000, 60_000, 60_000, 120_000, 120_000])
+    })
+  )
+
+  it.effect("pauses everyone when the server says the budget is spent", () =>
+    Effect.gen(function* () {
+      const limiter = yield* RateLimit.make()
+      yield* limiter.observe({ status: 200, remaining: 0, retryAtMillis: 30_000 })
+      const fiber = yield* Effect.zipRight(
+        limiter.acquire,
+        Effect.clockWith((c) => c.currentTimeMillis)
+      ).pipe(Effect.fork)
+      yield* TestClock.adjust("1 minute")
+      expect(yield* Fiber.join(fiber)).toBe(30_000)
+    })
+  )
+
+  it.effect("refuses a nonsensical limit with a configuration error", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(RateLimit.make({ requestsPerMinute: 0 }))
+      expect(error._tag).toBe("InvalidConfig")
+    })
+  )
+
+  it.effect("one limiter is shared by every fiber using the client", () =>
+    Effect.gen(function* () {
+      const script = scripted(() => ({ status: 200, body: actionJson({ id: validId }) }))
+      const layer = clientLayer(script).pipe(Layer.provide(RateLimit.layer({ requestsPerMinute: 10 })))
+      const fiber = yield* Effect.forEach(Array.from({ length: 25 }), () => AsyncActions.get(validId), {
+        concurrency: "unbounded"
+      }).pipe(Effect.provide(layer), Effect.fork)
+      yield* TestClock.adjust("5 minutes")
+      yield* Fiber.join(fiber)
+      const times = script.requests.map((r) => r.at)
+      for (const t of times) expect(times.filter((u) => u >= t && u < t + 60_000).length).toBeLessThanOrEqual(10)
+      expect(times).toHaveLength(25)
+    })
+  )
+})

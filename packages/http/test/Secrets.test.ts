@@ -1,0 +1,112 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber, Inspectable, Layer, List, Logger, LogLevel, Redacted, Stream, TestClock, Tracer } from "effect"
+import * as AsyncActions from "../src/AsyncActions.js"
+import * as PollPolicy from "../src/PollPolicy.js"
+import { actionJson, clientLayer, type Reply, scripted, secretKey, validId } from "./support.js"
+
+const token = "bearer-T0KEN-never-print"
+
+// Records every log line and every span (with its attributes) the client produces.
+const recording = () => {
+  const lines: Array<string> = []
+  const spans: Array<Tracer.Span> = []
+  const logger = Logger.make(({ message, annotations, cause, spans: logSpans }) => {
+    lines.push(Inspectable.format({ message, annotations, cause, spans: List.toArray(logSpans) }))
+  })
+  const tracerLayer = Layer.unwrapEffect(
+    Effect.map(Effect.tracer, (base) =>
+      Layer.setTracer(
+        Tracer.make({
+          span: (...args) => {
+            const span = base.span(...args)
+            spans.push(span)
+            return span
+          },
+          context: base.context
+        })
+      )
+    )
+  )
+  return {
+    lines,
+    spans,
+    layer: Layer.mergeAll(
+      Logger.replace(Logger.defaultLogger, logger),
+      Logger.minimumLogLevel(LogLevel.All),
+      tracerLayer
+    ),
+    rendered: () =>
+      [
+        ...lines,
+        ...spans.map(
+          (span) => `${span.name} ${[...span.attributes].map(([key, value]) => `${key}=${String(value)}`).join(" ")}`
+        )
+      ].join("\n")
+  }
+}
+
+const replies: ReadonlyArray<Reply> = [
+  { status: 401, body: { code: 401, message: "Unauthorized", key: "unauthorized" } },
+  { status: 403, body: { code: 403, message: "Forbidden", key: "forbidden" } },
+  { status: 404, body: { code: 404, message: "Resource not found", key: "not_found", request_id: "v-1" } },
+  { status: 429, headers: { "retry-after": "1" } },
+  { status: 500 },
+  { status: 200, raw: "{broken" },
+  { status: 200, raw: "<html>", headers: { "content-type": "text/html" } },
+  { transport: "socket hang up" }
+]
+
+describe("secrets", () => {
+  for (const auth of ["keys", "bearer"] as const) {
+    it.effect(`the ${auth === "keys" ? "secret key" : "bearer token"} never appears in errors, logs or spans`, () =>
+      Effect.gen(function* () {
+        const record = recording()
+        const outputs: Array<string> = []
+        for (const reply of replies) {
+          const script = scripted(() => reply)
+          const layer = clientLayer(
+            script,
+            auth === "keys" ? {} : { appId: undefined, secretKey: undefined, accessToken: Redacted.make(token) }
+          )
+          const fiber = yield* AsyncActions.get(validId).pipe(
+            Effect.flip,
+            Effect.provide(layer),
+            Effect.provide(record.layer),
+            Effect.fork
+          )
+          yield* TestClock.adjust("5 minutes")
+          const error = yield* Fiber.join(fiber)
+          outputs.push(error.message, String(error), JSON.stringify(error), Inspectable.format(error.toJSON()))
+          // The request really carried the secret: the check below is not vacuous.
+          const sent = script.requests[0]?.headers
+          expect(auth === "keys" ? sent?.["x-app-token"] : sent?.authorization).toContain(
+            auth === "keys" ? secretKey : token
+          )
+        }
+        const script = scripted((_, i) => ({
+          status: 200,
+          body: actionJson({ id: validId, status: i < 2 ? "IN_PROGRESS" : "DONE", progress: i * 40 })
+        }))
+        const watched = yield* AsyncActions.watch(validId, { schedule: PollPolicy.fixed("1 second") }).pipe(
+          Stream.runCollect,
+          Effect.provide(clientLayer(script)),
+          Effect.provide(record.layer),
+          Effect.fork
+        )
+        yield* TestClock.adjust("1 minute")
+        yield* Fiber.join(watched)
+        const everything = [...outputs, record.rendered()].join("\n")
+        expect(record.lines.length).toBeGreaterThan(0)
+        expect(
+          record.spans.some(
+            (span) =>
+              span.attributes.has("http.request.header.x-app-token") ||
+              span.attributes.has("http.request.header.authorization")
+          )
+        ).toBe(true)
+        expect(everything).not.toContain(secretKey)
+        expect(everything).not.toContain(token)
+      })
+    )
+  }
+})

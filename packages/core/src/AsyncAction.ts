@@ -11,6 +11,7 @@ import { AsyncActionId, RequestId } from "./AsyncActionId.js"
 import * as AsyncActionResult from "./AsyncActionResult.js"
 import { AsyncActionType } from "./AsyncActionType.js"
 import * as Decoder from "./Decoder.js"
+import { IsoDateTimeUtc } from "./IsoDateTime.js"
 
 /**
  * @since 0.1.0
@@ -55,8 +56,8 @@ const baseFields = {
   type: AsyncActionType,
   status: Status,
   operationStatus: Schema.optional(OperationStatus).pipe(Schema.fromKey("operation_status")),
-  createdAt: Schema.propertySignature(Schema.DateTimeUtc).pipe(Schema.fromKey("created_at")),
-  updatedAt: Schema.optional(Schema.DateTimeUtc).pipe(Schema.fromKey("updated_at")),
+  createdAt: Schema.propertySignature(IsoDateTimeUtc).pipe(Schema.fromKey("created_at")),
+  updatedAt: Schema.optional(IsoDateTimeUtc).pipe(Schema.fromKey("updated_at")),
   requestId: Schema.optional(RequestId).pipe(Schema.fromKey("request_id")),
   processingTime: Schema.optional(Schema.Int.pipe(Schema.nonNegative())).pipe(Schema.fromKey("processing_time")),
   progress: Schema.optional(Progress),
@@ -96,6 +97,27 @@ export interface AsyncAction extends Schema.Schema.Type<typeof AsyncAction> {}
  * @category models
  */
 export interface AsyncActionEncoded extends Schema.Schema.Encoded<typeof AsyncAction> {}
+
+// A `result` met where the parent's type is not at hand (a list item): kept verbatim as `Unrecognized`.
+const ResultWithoutParent = Schema.transform(Schema.Unknown, AsyncActionResult.AsyncActionResultType, {
+  strict: true,
+  decode: (raw): AsyncActionResult.AsyncActionResult => ({ _tag: "Unrecognized", raw }),
+  encode: (result) => AsyncActionResult.encode(result)
+})
+
+/**
+ * An item of a list page: the same {@link AsyncAction} type and wire shape, decoded without the
+ * whole-object step that types `result` by the parent's `type`. List items never carry `result`
+ * (the API omits it); should one arrive, it is kept verbatim as an `Unrecognized` result, so nothing
+ * is lost and it re-encodes unchanged. Several times cheaper to decode than {@link AsyncAction}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const AsyncActionListItem: Schema.Schema<AsyncAction, AsyncActionEncoded> = Schema.Struct({
+  ...baseFields,
+  result: Schema.optional(ResultWithoutParent)
+}).annotations({ identifier: "AsyncActionListItem" })
 
 /**
  * DONE and FAILED are final; ENQUEUED and IN_PROGRESS are not.

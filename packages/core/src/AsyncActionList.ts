@@ -4,12 +4,14 @@
  * @since 0.1.0
  */
 import { DateTime, Either, ParseResult, Schema } from "effect"
-import { AsyncAction } from "./AsyncAction.js"
+import { AsyncActionListItem } from "./AsyncAction.js"
 import * as Decoder from "./Decoder.js"
+import * as IsoDateTime from "./IsoDateTime.js"
 import { InvalidInput } from "./VoucherifyError.js"
 
 /**
  * A page of actions, newest first. `hasMore` is optional because the upstream example omits it.
+ * Items decode with {@link AsyncActionListItem} (list items carry no `result`).
  *
  * @since 0.1.0
  * @category schemas
@@ -17,7 +19,7 @@ import { InvalidInput } from "./VoucherifyError.js"
 export const AsyncActionList = Schema.Struct({
   object: Schema.optional(Schema.Literal("list")),
   dataRef: Schema.optional(Schema.Literal("async_actions")).pipe(Schema.fromKey("data_ref")),
-  asyncActions: Schema.propertySignature(Schema.Array(AsyncAction)).pipe(Schema.fromKey("async_actions")),
+  asyncActions: Schema.propertySignature(Schema.Array(AsyncActionListItem)).pipe(Schema.fromKey("async_actions")),
   hasMore: Schema.optional(Schema.Boolean).pipe(Schema.fromKey("has_more"))
 }).annotations({ identifier: "AsyncActionList" })
 
@@ -45,33 +47,15 @@ export const Limit = Schema.Number.pipe(
   Schema.annotations({ identifier: "Limit" })
 )
 
-const dateOnly = /^(\d{4})-(\d{2})-(\d{2})$/
-const dateTime = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/
-
 /**
  * Parses an ISO 8601 date-time (with an offset or `Z`) or a date-only value (`2016-11-16`, midnight UTC).
  * Calendar fields are checked, so `2023-02-30` is refused rather than rolled over to March.
+ * (The same parser as {@link IsoDateTime.parse}.)
  *
  * @since 0.1.0
  * @category parsing
  */
-export const parseDate = (input: string): Either.Either<DateTime.Utc, string> => {
-  const match = dateOnly.exec(input) ?? dateTime.exec(input)
-  if (match === null)
-    return Either.left("must be an ISO 8601 date-time (2024-01-31T12:00:00.000Z) or date (2024-01-31)")
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])]
-  const calendar = new Date(Date.UTC(year, month - 1, day))
-  const validDay =
-    calendar.getUTCFullYear() === year && calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === day
-  const hour = Number(match[4] ?? 0)
-  const minute = Number(match[5] ?? 0)
-  const second = Number(match[6] ?? 0)
-  const parsed = new Date(dateOnly.test(input) ? `${input}T00:00:00.000Z` : input)
-  if (!validDay || hour > 23 || minute > 59 || second > 59 || Number.isNaN(parsed.getTime())) {
-    return Either.left("is not a valid calendar date")
-  }
-  return Either.right(DateTime.unsafeMake(parsed))
-}
+export const parseDate: (input: string) => Either.Either<DateTime.Utc, string> = IsoDateTime.parse
 
 /**
  * What a caller may pass as `endDate`: ISO text, a `Date` or an Effect `DateTime`.

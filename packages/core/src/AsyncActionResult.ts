@@ -7,6 +7,7 @@
  */
 import { Either, Schema } from "effect"
 import { type AsyncActionType, resultFamily } from "./AsyncActionType.js"
+import { IsoDateTimeUtc } from "./IsoDateTime.js"
 
 const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative())
 
@@ -112,7 +113,7 @@ export const BulkUpdateResult = Schema.Struct({
   doneCount: Schema.optional(NonNegativeInt).pipe(Schema.fromKey("done_count")),
   failedCount: Schema.optional(NonNegativeInt).pipe(Schema.fromKey("failed_count")),
   reports: Schema.optional(Schema.Array(Schema.String)),
-  reportsAvailableTill: Schema.optional(Schema.DateTimeUtc).pipe(Schema.fromKey("reports_available_till")),
+  reportsAvailableTill: Schema.optional(IsoDateTimeUtc).pipe(Schema.fromKey("reports_available_till")),
   errors: Schema.optional(Schema.Array(BulkUpdateError))
 }).pipe(Schema.attachPropertySignature("_tag", "BulkUpdate"), Schema.annotations({ identifier: "BulkUpdateResult" }))
 

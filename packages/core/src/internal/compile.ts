@@ -12,6 +12,7 @@
  * @internal
  */
 import { SchemaAST as AST, Either, Option, type ParseResult } from "effect"
+import { identity } from "effect/Function"
 
 /** @internal */
 export const Fail: unique symbol = Symbol.for("@voucherify-effect/core/internal/compile/Fail")
@@ -31,6 +32,58 @@ const fromEither = (result: unknown): unknown => {
   // Anything else (a real effect) is not certain here: fall back.
   if (!Either.isEither(result)) return Fail
   return Either.isRight(result) ? result.right : Fail
+}
+
+// Whether two type-side ASTs accept the same values and decode them the same way (structurally:
+// same node kinds, literals, filters and declarations; annotations aside). Conservative: `false`
+// whenever unsure.
+const sameType = (a: AST.AST, b: AST.AST): boolean => {
+  if (a === b) return true
+  switch (a._tag) {
+    case "StringKeyword":
+    case "NumberKeyword":
+    case "BooleanKeyword":
+    case "UndefinedKeyword":
+    case "UnknownKeyword":
+    case "AnyKeyword":
+      return b._tag === a._tag
+    case "Literal":
+      return b._tag === "Literal" && b.literal === a.literal
+    case "Refinement":
+      return b._tag === "Refinement" && b.filter === a.filter && sameType(a.from, b.from)
+    case "Declaration":
+      return (
+        b._tag === "Declaration" &&
+        b.decodeUnknown === a.decodeUnknown &&
+        b.typeParameters.length === a.typeParameters.length &&
+        a.typeParameters.every((t, i) => sameType(t, b.typeParameters[i]!))
+      )
+    case "Union":
+      return (
+        b._tag === "Union" && b.types.length === a.types.length && a.types.every((t, i) => sameType(t, b.types[i]!))
+      )
+    case "TupleType":
+      return (
+        b._tag === "TupleType" &&
+        a.elements.length === 0 &&
+        b.elements.length === 0 &&
+        b.rest.length === a.rest.length &&
+        a.rest.every((t, i) => sameType(t.type, b.rest[i]!.type))
+      )
+    case "TypeLiteral":
+      return (
+        b._tag === "TypeLiteral" &&
+        a.indexSignatures.length === 0 &&
+        b.indexSignatures.length === 0 &&
+        b.propertySignatures.length === a.propertySignatures.length &&
+        a.propertySignatures.every((p, i) => {
+          const q = b.propertySignatures[i]!
+          return q.name === p.name && q.isOptional === p.isOptional && sameType(p.type, q.type)
+        })
+      )
+    default:
+      return false
+  }
 }
 
 /**
@@ -119,6 +172,17 @@ export const compile = (ast: AST.AST, options: AST.ParseOptions = AST.defaultPar
       return (u) => (literals.has(u as AST.LiteralValue) ? u : Fail)
     }
     const members = types.map(go)
+    // `optional(X)` is `X | undefined`: a defined value cannot be `undefined`, so only X can accept it.
+    const defined = types.filter((t) => t._tag !== "UndefinedKeyword")
+    if (defined.length === 1 && types.length === 2) {
+      const member = go(defined[0]!)
+      const all = union(members)
+      return (u) => (u === undefined ? all(u) : member(u))
+    }
+    return union(members)
+  }
+
+  const union = (members: ReadonlyArray<Compiled>): Compiled => {
     // Schema tries members in an order of its own (literal-keyed buckets first); the result is only
     // certain when every member that accepts the input gives the same primitive, or just one accepts.
     return (u) => {
@@ -133,11 +197,12 @@ export const compile = (ast: AST.AST, options: AST.ParseOptions = AST.defaultPar
     }
   }
 
-  const buildTypeLiteral = (node: AST.TypeLiteral): Compiled => {
+  const buildTypeLiteral = (node: AST.TypeLiteral, renames?: ReadonlyMap<PropertyKey, PropertyKey>): Compiled => {
     if (node.indexSignatures.length > 0 || node.propertySignatures.length === 0) return fail
     if (options.onExcessProperty === "error" || options.onExcessProperty === "preserve") return fail
     const props = node.propertySignatures.map((ps) => ({
       name: ps.name,
+      target: renames?.get(ps.name) ?? ps.name,
       optional: ps.isOptional,
       decode: go(ps.type)
     }))
@@ -154,7 +219,7 @@ export const compile = (ast: AST.AST, options: AST.ParseOptions = AST.defaultPar
         }
         const a = p.decode(u[p.name])
         if (a === Fail) return Fail
-        out[p.name] = a
+        out[p.target] = a
       }
       return out
     }
@@ -179,21 +244,50 @@ export const compile = (ast: AST.AST, options: AST.ParseOptions = AST.defaultPar
           const a = from(u)
           return a === Fail ? Fail : to(a)
         }
-      case "TypeLiteralTransformation": {
-        // Renames keys in place, as ParseResult does: only safe on the fresh object a TypeLiteral builds.
-        if (!AST.isTypeLiteral(node.from)) return fail
-        const psts = transformation.propertySignatureTransformations
-        return (u) => {
-          const a = from(u)
-          if (!isRecord(a)) return Fail
-          for (const pst of psts) {
-            const o = pst.decode(hasOwn.call(a, pst.from) ? Option.some(a[pst.from]) : Option.none())
-            delete a[pst.from]
-            if (Option.isSome(o)) a[pst.to] = o.value
-          }
-          return to(a)
-        }
+      case "TypeLiteralTransformation":
+        return buildRenames(node, transformation)
+    }
+  }
+
+  // A struct with `fromKey` fields: `from` is the wire TypeLiteral, the transformation renames keys,
+  // `to` is the same TypeLiteral on the type side. ParseResult decodes `from`, renames in place, then
+  // validates `to` again. When every rename is a pure `fromKey` (identity) and `to` is exactly the type
+  // side of `from` (renamed), that second validation cannot fail and returns an equal value (a Schema
+  // decode always yields a value of its type), so it is skipped and the renames are fused into the
+  // single pass over `from`. Anything else compiles the faithful three steps.
+  const buildRenames = (node: AST.Transformation, transformation: AST.TypeLiteralTransformation): Compiled => {
+    const fromAst = node.from
+    const toAst = node.to
+    if (!AST.isTypeLiteral(fromAst)) return fail
+    const psts = transformation.propertySignatureTransformations
+    const renames = new Map<PropertyKey, PropertyKey>()
+    for (const pst of psts) renames.set(pst.from, pst.to)
+    const targets = new Set<PropertyKey>(fromAst.propertySignatures.map((ps) => renames.get(ps.name) ?? ps.name))
+    const pure =
+      psts.every((pst) => pst.decode === identity) &&
+      targets.size === fromAst.propertySignatures.length &&
+      AST.isTypeLiteral(toAst) &&
+      toAst.indexSignatures.length === 0 &&
+      toAst.propertySignatures.length === fromAst.propertySignatures.length &&
+      toAst.propertySignatures.every((t) => {
+        const f = fromAst.propertySignatures.find((ps) => (renames.get(ps.name) ?? ps.name) === t.name)
+        return f !== undefined && f.isOptional === t.isOptional && sameType(t.type, AST.typeAST(f.type))
+      })
+    if (pure) return buildTypeLiteral(fromAst, renames)
+    const from = go(fromAst)
+    const to = go(toAst)
+    return (u) => {
+      const a = from(u)
+      if (!isRecord(a)) return Fail
+      // ParseResult renames in place (`delete`, then assign); a new object has the same keys and
+      // values without turning the object into a slow dictionary-mode one.
+      const b: Record<PropertyKey, unknown> = {}
+      for (const key of Reflect.ownKeys(a)) if (!renames.has(key)) b[key] = a[key]
+      for (const pst of psts) {
+        const o = pst.decode(hasOwn.call(a, pst.from) ? Option.some(a[pst.from]) : Option.none())
+        if (Option.isSome(o)) b[pst.to] = o.value
       }
+      return to(b)
     }
   }
 

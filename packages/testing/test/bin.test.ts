@@ -1,0 +1,104 @@
+import { type ChildProcess, spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+
+// Runs the TypeScript entry with tsx so the test does not depend on a prior build.
+const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
+const tsx = fileURLToPath(new URL("../../../node_modules/tsx/dist/cli.mjs", import.meta.url))
+
+const start = (args: ReadonlyArray<string>, env: Record<string, string | undefined> = {}) => {
+  const child = spawn(process.execPath, [tsx, bin, ...args], {
+    env: { ...process.env, VOUCHERIFY_APP_ID: undefined, VOUCHERIFY_SECRET_KEY: undefined, ...env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  const output = { stdout: "", stderr: "" }
+  child.stdout.on("data", (d: Buffer) => {
+    output.stdout += d.toString()
+  })
+  child.stderr.on("data", (d: Buffer) => {
+    output.stderr += d.toString()
+  })
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+  return { child, output, exited }
+}
+
+const firstLine = (output: { stdout: string }, child: ChildProcess) =>
+  new Promise<string>((resolve, reject) => {
+    const timer = setInterval(() => {
+      const line = output.stdout.split("\n")[0]
+      if (output.stdout.includes("\n") && line !== undefined) {
+        clearInterval(timer)
+        resolve(line)
+      }
+    }, 20)
+    child.once("exit", () => {
+      clearInterval(timer)
+      reject(new Error("exited before printing"))
+    })
+  })
+
+describe("CLI (bin.ts)", () => {
+  it.live(
+    "prints the URL, app id and generated secret, serves, and stops on SIGTERM",
+    () =>
+      Effect.promise(async () => {
+        const { child, exited, output } = start(["--port", "0", "--seed", "40", "--rate-limit", "100"])
+        const line = await firstLine(output, child)
+        const match =
+          /^Voucherify emulator listening on (http:\/\/127\.0\.0\.1:\d+) \(app id (\S+), secret key ([0-9a-f]+)\)$/.exec(
+            line
+          )
+        expect(match, line).not.toBeNull()
+        const [, url, appId, secret] = match as unknown as [string, string, string, string]
+        const response = await fetch(`${url}/v1/async-actions?limit=5`, {
+          headers: { "x-app-id": appId, "x-app-token": secret }
+        })
+        expect(response.status).toBe(200)
+        expect(response.headers.get("x-rate-limit-limit")).toBe("100")
+        expect(((await response.json()) as { async_actions: Array<unknown> }).async_actions).toHaveLength(5)
+        child.kill("SIGTERM")
+        expect(await exited).toBe(0)
+        await expect(fetch(`${url}/_emulator/health`)).rejects.toThrow()
+      }),
+    20_000
+  )
+
+  it.live(
+    "never prints a secret that came from the environment",
+    () =>
+      Effect.promise(async () => {
+        const secret = "env-secret-must-not-leak-4711"
+        const { child, exited, output } = start(["--port", "0"], {
+          VOUCHERIFY_APP_ID: "env-app",
+          VOUCHERIFY_SECRET_KEY: secret
+        })
+        const line = await firstLine(output, child)
+        expect(line).toMatch(/^Voucherify emulator listening on http:\/\/127\.0\.0\.1:\d+ \(app id env-app\)$/)
+        const url = /(http:\/\/\S+) /.exec(line)![1]!
+        const ok = await fetch(`${url}/v1/async-actions`, { headers: { "x-app-id": "env-app", "x-app-token": secret } })
+        expect(ok.status).toBe(200)
+        const denied = await fetch(`${url}/v1/async-actions`, {
+          headers: { "x-app-id": "env-app", "x-app-token": "nope" }
+        })
+        expect(await denied.text()).not.toContain(secret)
+        child.kill("SIGINT")
+        expect(await exited).toBe(0)
+        expect(output.stdout + output.stderr).not.toContain(secret)
+      }),
+    20_000
+  )
+
+  it.live(
+    "invalid flags exit 2 with a clear message",
+    () =>
+      Effect.promise(async () => {
+        for (const args of [["--port", "abc"], ["--bogus"], ["--faults", '{"serverError":3}'], ["--host", "0.0.0.0"]]) {
+          const { exited, output } = start(args)
+          expect(await exited, args.join(" ")).toBe(2)
+          expect(output.stderr).toMatch(/^voucherify-emulator: /)
+        }
+      }),
+    30_000
+  )
+})

@@ -160,17 +160,21 @@ export const AsyncActionResultType: Schema.Schema<AsyncActionResult> = Schema.Un
   UnrecognizedResult
 )
 
+// A family only claims a result it describes completely (`onExcessProperty: "error"`): a result with a
+// property the family does not know stays `Unrecognized`, so re-encoding never drops anything.
+const exact = { onExcessProperty: "error" } as const
+
 const families = {
   Import: {
-    decode: Schema.decodeUnknownEither(ImportResult),
+    decode: Schema.decodeUnknownEither(ImportResult, exact),
     encode: Schema.encodeEither(ImportResult)
   },
   Summary: {
-    decode: Schema.decodeUnknownEither(SummaryResult),
+    decode: Schema.decodeUnknownEither(SummaryResult, exact),
     encode: Schema.encodeEither(SummaryResult)
   },
   BulkUpdate: {
-    decode: Schema.decodeUnknownEither(BulkUpdateResult),
+    decode: Schema.decodeUnknownEither(BulkUpdateResult, exact),
     encode: Schema.encodeEither(BulkUpdateResult)
   }
 } as const
@@ -179,7 +183,8 @@ const isPlainObject = (value: unknown): value is object =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
 /**
- * Decodes a wire `result` by the parent's type. Never fails: an unexpected shape becomes `Unrecognized`.
+ * Decodes a wire `result` by the parent's type. Never fails: a shape the family does not describe exactly
+ * (a missing object, a wrong field type, a property the family does not know) becomes `Unrecognized`.
  *
  * @since 0.1.0
  * @category decoding

@@ -1,0 +1,170 @@
+/**
+ * Shared test fixtures: the reference examples, a JSON normaliser for deep equality of decoded values,
+ * and fast-check arbitraries of the wire shape.
+ */
+import { readdirSync, readFileSync } from "node:fs"
+import { DateTime } from "effect"
+import * as fc from "fast-check"
+import { knownTypes } from "../src/AsyncActionType.js"
+
+// The repository is cloned with `shared/` beside it (…/main and …/shared).
+export const examplesDir = new URL("../../../../shared/reference/examples/", import.meta.url)
+
+export const readExample = (name: string): unknown => JSON.parse(readFileSync(new URL(name, examplesDir), "utf8"))
+
+export const exampleNames = readdirSync(examplesDir)
+  .filter((name) => name.endsWith(".json"))
+  .sort()
+
+export const getExamples: ReadonlyArray<readonly [string, Record<string, unknown>]> = exampleNames
+  .filter((name) => name.startsWith("get-async-action."))
+  .map((name) => [name, readExample(name) as Record<string, unknown>] as const)
+
+/** Decoded values compared by value: every `DateTime` becomes its ISO text. */
+export const normalize = (value: unknown): unknown => {
+  if (DateTime.isDateTime(value)) return { DateTime: DateTime.formatIso(value) }
+  if (Array.isArray(value)) return value.map(normalize)
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, normalize(v)]))
+  }
+  return value
+}
+
+/** What the wire would carry: JSON text parsed back (drops `undefined`, turns -0 into 0). */
+export const asJson = <A>(value: A): A => JSON.parse(JSON.stringify(value)) as A
+
+const optional = <A>(key: string, arb: fc.Arbitrary<A>) =>
+  fc.option(
+    arb.map((v) => ({ [key]: v })),
+    { nil: {} }
+  )
+
+const isoDate = fc
+  .integer({ min: Date.UTC(1970, 0, 1), max: Date.UTC(9999, 11, 31, 23, 59, 59, 999) })
+  .map((ms) => new Date(ms).toISOString())
+
+export const idArb = fc.stringMatching(/^aa_[A-Za-z0-9]{1,64}$/)
+export const requestIdArb = fc.stringMatching(/^[\x21-\x7e]{1,128}$/)
+export const unknownTypeArb = fc
+  .stringMatching(/^[A-Z]{1,12}\.[A-Z_]{1,24}$/)
+  .filter((t) => !knownTypes.includes(t as never))
+export const typeArb = fc.oneof(fc.constantFrom(...knownTypes), unknownTypeArb)
+export const statusArb = fc.constantFrom("ENQUEUED", "IN_PROGRESS", "DONE", "FAILED")
+
+const countArb = fc.nat({ max: 1_000_000 })
+const text = fc.string({ maxLength: 40 })
+
+const importResultArb = fc
+  .tuple(
+    optional("message", text),
+    optional(
+      "failed",
+      fc.array(
+        fc
+          .tuple(
+            optional("code", text),
+            optional("row", fc.nat()),
+            optional("source_id", fc.option(text, { nil: null })),
+            optional("reason", text)
+          )
+          .map((parts) => Object.assign({}, ...parts) as Record<string, unknown>),
+        { maxLength: 4 }
+      )
+    ),
+    optional("done_count", countArb),
+    optional("failed_count", countArb)
+  )
+  .map((parts) => Object.assign({}, ...parts) as Record<string, unknown>)
+
+const summaryResultArb = fc
+  .tuple(optional("message", text), optional("done_count", countArb))
+  .map((parts) => Object.assign({}, ...parts) as Record<string, unknown>)
+
+const bulkResultArb = fc
+  .tuple(
+    optional("done_count", countArb),
+    optional("failed_count", countArb),
+    optional("reports", fc.array(fc.webUrl(), { maxLength: 2 })),
+    optional("reports_available_till", isoDate),
+    optional(
+      "errors",
+      fc.array(
+        fc
+          .tuple(
+            optional("message", text),
+            optional("details", text),
+            optional("key", text),
+            optional("source_id", fc.option(text, { nil: null })),
+            optional("code", text)
+          )
+          .map((parts) => Object.assign({}, ...parts) as Record<string, unknown>),
+        { maxLength: 3 }
+      )
+    )
+  )
+  .map((parts) => Object.assign({}, ...parts) as Record<string, unknown>)
+
+/** Any JSON value as a `result`: mostly decodes as `Unrecognized`. */
+export const anyResultArb = fc.jsonValue({ maxDepth: 3 }).map(asJson)
+
+export const resultArb = fc.oneof(importResultArb, summaryResultArb, bulkResultArb, anyResultArb)
+
+const baseActionArb = fc
+  .tuple(
+    idArb,
+    typeArb,
+    statusArb,
+    optional("operation_status", fc.constantFrom("SUCCESS", "FAILED", "UNKNOWN")),
+    isoDate,
+    optional("updated_at", isoDate),
+    optional("request_id", requestIdArb),
+    optional("processing_time", fc.nat()),
+    optional("progress", fc.integer({ min: 0, max: 100 })),
+    optional("object", fc.constant("async_action"))
+  )
+  .map(
+    ([id, type, status, operationStatus, createdAt, ...rest]) =>
+      Object.assign({ id, type, status, created_at: createdAt }, operationStatus, ...rest) as Record<string, unknown>
+  )
+
+/** A list item on the wire (no `result`). */
+export const wireListItemArb = baseActionArb
+
+/** A GET-by-id action on the wire (sometimes with a `result`). */
+export const wireActionArb = fc
+  .tuple(baseActionArb, optional("result", resultArb))
+  .map(([action, result]) => ({ ...action, ...result }))
+
+/** A list page on the wire. */
+export const wirePageArb = fc
+  .tuple(
+    optional("object", fc.constant("list")),
+    optional("data_ref", fc.constant("async_actions")),
+    fc.array(wireListItemArb, { maxLength: 8 }),
+    optional("has_more", fc.boolean())
+  )
+  .map(([object, dataRef, items, hasMore]) => ({ ...object, ...dataRef, async_actions: items, ...hasMore }))
+
+/** A valid value damaged in one place: a key removed, a value replaced, or a key added. */
+export const mutate = (value: unknown, random: fc.Arbitrary<unknown> = fc.jsonValue({ maxDepth: 2 })) =>
+  fc
+    .tuple(fc.nat(), fc.nat(), fc.constantFrom("delete", "replace", "add"), random, fc.string())
+    .map(([pathSeed, keySeed, op, replacement, newKey]) => {
+      const copy = structuredClone(value) as unknown
+      const containers: Array<Record<string, unknown> | Array<unknown>> = []
+      const walk = (node: unknown) => {
+        if (typeof node === "object" && node !== null) {
+          containers.push(node as Record<string, unknown>)
+          for (const child of Object.values(node)) walk(child)
+        }
+      }
+      walk(copy)
+      const target = containers[pathSeed % Math.max(containers.length, 1)]
+      if (target === undefined) return replacement
+      const keys = Object.keys(target)
+      const key = keys[keySeed % Math.max(keys.length, 1)]
+      if (op === "add" && !Array.isArray(target)) (target as Record<string, unknown>)[newKey] = replacement
+      else if (key !== undefined && op === "delete") delete (target as Record<string, unknown>)[key]
+      else if (key !== undefined) (target as Record<string, unknown>)[key] = replacement
+      return copy
+    })

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+/**
+ * The Node entry of `voucherify-async`: the only file that picks a platform. It provides Node's
+ * context (FileSystem, Path, Terminal), the undici HttpClient and the process streams, adds the
+ * Node-only `demo` command, and turns the program's result into the process exit code
+ * (130 after Ctrl-C / SIGTERM, once in-flight requests are cancelled).
+ *
+ * @since 0.1.0
+ */
+import { NodeContext, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
+import { Cause, Effect, Exit, Layer } from "effect"
+import * as Cli from "./Cli.js"
+import * as Demo from "./Demo.js"
+import * as ExitCode from "./ExitCode.js"
+import * as Stdio from "./Stdio.js"
+
+const nodeStream = (stream: NodeJS.WriteStream): Stdio.Stream => ({
+  // Resolves once Node has handed the text to the OS, so a large `list --all` respects backpressure
+  // and nothing is lost when the process exits right after.
+  write: (text) =>
+    text === "" ? Effect.void : Effect.async<void>((resume) => void stream.write(text, () => resume(Effect.void))),
+  isTTY: stream.isTTY === true,
+  columns: () => stream.columns
+})
+
+// `voucherify-async list --all --json | head` closes the pipe early: that is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0)
+    throw error
+  })
+}
+
+const StdioLive = Layer.succeed(Stdio.Stdio, { stdout: nodeStream(process.stdout), stderr: nodeStream(process.stderr) })
+
+const program = Cli.run(process.argv, { extra: [Demo.command] }).pipe(
+  Effect.provide(Layer.mergeAll(NodeContext.layer, NodeHttpClient.layerUndici, StdioLive))
+)
+
+NodeRuntime.runMain(program, {
+  disableErrorReporting: true,
+  disablePrettyLogger: true,
+  teardown: (exit, onExit) =>
+    onExit(
+      Exit.isSuccess(exit)
+        ? (exit.value as number)
+        : Cause.isInterruptedOnly(exit.cause)
+          ? ExitCode.Interrupted
+          : ExitCode.Internal
+    )
+})

@@ -34,7 +34,8 @@ const parse = (): Emulator.EmulatorOptions => {
   let values: Record<string, string | boolean | undefined>
   try {
     values = parseArgs({
-      args: process.argv.slice(2),
+      // `pnpm emulator -- --port 4010` passes the `--` through: drop a leading one.
+      args: process.argv[2] === "--" ? process.argv.slice(3) : process.argv.slice(2),
       strict: true,
       allowPositionals: false,
       options: {

@@ -43,7 +43,7 @@ describe("CLI (bin.ts)", () => {
     "prints the URL, app id and generated secret, serves, and stops on SIGTERM",
     () =>
       Effect.promise(async () => {
-        const { child, exited, output } = start(["--port", "0", "--seed", "40", "--rate-limit", "100"])
+        const { child, exited, output } = start(["--", "--port", "0", "--seed", "40", "--rate-limit", "100"]) // as `pnpm emulator -- …` passes it
         const line = await firstLine(output, child)
         const match =
           /^Voucherify emulator listening on (http:\/\/127\.0\.0\.1:\d+) \(app id (\S+), secret key ([0-9a-f]+)\)$/.exec(

@@ -9,6 +9,7 @@ import { Predicate, Schema } from "effect"
 import { ApiErrorBody, describe } from "./ApiErrorBody.js"
 import { AsyncAction } from "./AsyncAction.js"
 import type { AsyncActionResult } from "./AsyncActionResult.js"
+import type { DecodeFailure } from "./Decoder.js"
 
 const TypeId: unique symbol = Symbol.for("@voucherify-effect/core/VoucherifyError")
 
@@ -211,6 +212,46 @@ export class InvalidResponse extends Schema.TaggedError<InvalidResponse>("@vouch
     return `Invalid response: ${this.method} ${this.path} answered ${this.status} with ${this.reason}: ${this.detail} (body starts ${JSON.stringify(this.excerpt)})`
   }
 }
+
+/**
+ * How many characters of a response body an {@link InvalidResponse} keeps as its `excerpt`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const excerptLength = 200
+
+const detailLength = 1000
+
+const bounded = (text: string, length: number): string =>
+  text.length <= length ? text : `${text.slice(0, length)}… (${text.length - length} more characters)`
+
+/**
+ * Builds the {@link InvalidResponse} for a 2xx body that failed to decode (`Decoder.decodeJson`'s
+ * failure): `MalformedJson` (worth retrying: a body cut short) or `SchemaMismatch` (not worth it).
+ * The excerpt keeps at most {@link excerptLength} characters of the body, the detail at most 1 000.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const invalidResponse = (options: {
+  readonly status: number
+  readonly method: string
+  readonly path: string
+  readonly body: string
+  readonly failure: DecodeFailure
+}): InvalidResponse =>
+  new InvalidResponse({
+    status: options.status,
+    method: options.method,
+    path: options.path,
+    reason: options.failure._tag === "MalformedJson" ? "MalformedJson" : "SchemaMismatch",
+    detail: bounded(
+      options.failure._tag === "MalformedJson" ? options.failure.detail : options.failure.message,
+      detailLength
+    ),
+    excerpt: options.body.slice(0, excerptLength)
+  })
 
 /**
  * The request did not complete: connection refused or reset, DNS, a body cut off mid-stream.

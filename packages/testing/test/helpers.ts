@@ -7,7 +7,8 @@ import { Redacted } from "effect"
 // biome-ignore lint/suspicious/noExplicitAny: response JSON is inspected freely in tests; the contract validators check its shape
 export type Json = any
 
-export const referenceDir = "/work/shared/reference"
+// CI clones the repository with shared/ beside it, as on a developer machine.
+export const referenceDir = new URL("../../../../shared/reference", import.meta.url).pathname
 const spec = JSON.parse(readFileSync(`${referenceDir}/async-actions.openapi.json`, "utf8")) as Record<string, Json>
 
 /** type → the `result` branch component of the spec's oneOf. */

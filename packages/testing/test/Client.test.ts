@@ -66,7 +66,7 @@ describe("http client against the emulator", () => {
       const client = clientFor(emulator)
       const ok = yield* emulator.createAction({ type: "CUSTOMERS.BULK_UPDATE", durationMillis: 600 })
       const bad = yield* emulator.createAction({ type: "PRODUCTS.IMPORT_CSV", durationMillis: 300, outcome: "FAILED" })
-      const options = { schedule: PollPolicy.fixed("100 millis"), timeout: "10 seconds" }
+      const options: AsyncActions.WaitOptions = { schedule: PollPolicy.fixed("100 millis"), timeout: "10 seconds" }
       const [done, failed] = yield* Effect.all(
         [AsyncActions.awaitCompletion(ok.id, options), Effect.flip(AsyncActions.awaitCompletion(bad.id, options))],
         { concurrency: 2 }

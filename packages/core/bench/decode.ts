@@ -4,7 +4,8 @@
  *   (b) JSON.parse + an ajv-compiled validator of the same fields,
  *   (s) JSON.parse + the plain Schema decoder (`Schema.decodeUnknownEither(AsyncActionList.AsyncActionList)`),
  *   (c) this package's list decoder (`AsyncActionList.decodeJson`: JSON.parse + the compiled fast path).
- * Each variant runs WARMUP rounds, then ROUNDS measured rounds; the median round is reported.
+ * WARMUP rounds, then ROUNDS measured rounds; a round runs every variant once over all pages (interleaved);
+ * the median round of each variant is reported.
  * Run with `pnpm bench:decode` (from the repo root) or `tsx bench/decode.ts` in packages/core.
  */
 import { Ajv } from "ajv"
@@ -88,17 +89,21 @@ const median = (xs: ReadonlyArray<number>): number => {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
-const measure = (variant: Variant, pages: ReadonlyArray<string>): number => {
-  const rates: Array<number> = []
+// One round runs every variant once over all pages (interleaved, so a change in machine load affects
+// all variants alike); each variant's rate is the median of its measured rounds.
+const measureAll = (selected: ReadonlyArray<Variant>, pages: ReadonlyArray<string>): Map<string, number> => {
+  const rates = new Map<string, Array<number>>(selected.map((variant) => [variant.name, []]))
   for (let round = 0; round < WARMUP + ROUNDS; round++) {
-    let count = 0
-    const start = process.hrtime.bigint()
-    for (const page of pages) count += variant.run(page)
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9
-    if (count !== pages.length * PAGE_SIZE) throw new Error(`${variant.name} decoded ${count} actions`)
-    if (round >= WARMUP) rates.push(count / seconds)
+    for (const variant of selected) {
+      let count = 0
+      const start = process.hrtime.bigint()
+      for (const page of pages) count += variant.run(page)
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9
+      if (count !== pages.length * PAGE_SIZE) throw new Error(`${variant.name} decoded ${count} actions`)
+      if (round >= WARMUP) rates.get(variant.name)?.push(count / seconds)
+    }
   }
-  return median(rates)
+  return new Map([...rates].map(([name, xs]) => [name, median(xs)]))
 }
 
 const pages = makePages(PAGES, PAGE_SIZE)
@@ -107,11 +112,10 @@ const only = process.env.ONLY?.split(",")
 console.log(
   `${PAGES} pages x ${PAGE_SIZE} actions (${(bytes / 1e6).toFixed(1)} MB of JSON), ${WARMUP} warm-up + ${ROUNDS} rounds, median`
 )
-const results = new Map<string, number>()
-for (const variant of variants) {
-  if (only !== undefined && !only.some((key) => variant.name.startsWith(`(${key})`))) continue
-  results.set(variant.name, measure(variant, pages))
-}
+const selected = variants.filter(
+  (variant) => only === undefined || only.some((key) => variant.name.startsWith(`(${key})`))
+)
+const results = measureAll(selected, pages)
 const base = results.get("(a) JSON.parse")
 const width = Math.max(...[...results.keys()].map((name) => name.length))
 console.log(`${"decoder".padEnd(width)}  ${"actions/s".padStart(12)}  x JSON.parse`)

@@ -203,6 +203,7 @@ export const compile = (ast: AST.AST, options: AST.ParseOptions = AST.defaultPar
     const props = node.propertySignatures.map((ps) => ({
       name: ps.name,
       target: renames?.get(ps.name) ?? ps.name,
+      ownIfDefined: !(ps.name in Object.prototype),
       optional: ps.isOptional,
       decode: go(ps.type)
     }))
@@ -211,13 +212,17 @@ export const compile = (ast: AST.AST, options: AST.ParseOptions = AST.defaultPar
     return (u) => {
       if (!isRecord(u)) return Fail
       for (const g of guards) if (g.decode(u[g.name]) === Fail) return Fail
+      const plain = Object.getPrototypeOf(u) === Object.prototype
       const out: Record<PropertyKey, unknown> = {}
       for (const p of props) {
-        if (!hasOwn.call(u, p.name)) {
+        const v = u[p.name]
+        // One keyed load in the common case: on a plain object (what JSON.parse builds) a defined value
+        // under a name Object.prototype lacks is an own property; otherwise ask `hasOwn`, as ParseResult does.
+        if ((v === undefined || !plain || !p.ownIfDefined) && !hasOwn.call(u, p.name)) {
           if (p.optional) continue
           return Fail
         }
-        const a = p.decode(u[p.name])
+        const a = p.decode(v)
         if (a === Fail) return Fail
         out[p.target] = a
       }

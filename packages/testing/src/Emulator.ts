@@ -6,9 +6,10 @@
  */
 import * as Http from "node:http"
 import type * as Net from "node:net"
-import { Context, Data, Effect, Layer, Redacted, Runtime, type Scope } from "effect"
+import { Context, Effect, Layer, Redacted, Runtime, type Scope } from "effect"
 import type * as EmulatorState from "./EmulatorState.js"
 import type * as Faults from "./Faults.js"
+import { EmulatorStartError } from "./internal/errors.js"
 import type * as Router from "./internal/router.js"
 import * as Setup from "./internal/setup.js"
 
@@ -106,11 +107,7 @@ export interface EmulatorHandle {
  * @since 0.1.0
  * @category errors
  */
-export class EmulatorStartError extends Data.TaggedError("EmulatorStartError")<{
-  readonly reason: "NonLoopbackHost" | "InvalidOptions" | "ListenFailed"
-  readonly message: string
-  readonly cause?: unknown
-}> {}
+export { EmulatorStartError }
 
 /**
  * The running emulator as a service.

@@ -10,6 +10,7 @@ import { Context, Effect, Layer, type Redacted, Stream } from "effect"
 import type { CreateActionInput, EmulatorOptions, RequestLogEntry } from "./Emulator.js"
 import type * as EmulatorState from "./EmulatorState.js"
 import type * as Faults from "./Faults.js"
+import { EmulatorStartError } from "./internal/errors.js"
 import type * as Router from "./internal/router.js"
 import * as Setup from "./internal/setup.js"
 
@@ -28,6 +29,14 @@ export type InMemoryOptions = Omit<EmulatorOptions, "port" | "host">
  * @category constants
  */
 export const url = "http://emulator.local"
+
+/**
+ * The in-memory emulator could not be built (invalid options).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export { EmulatorStartError }
 
 /**
  * An in-memory emulator: the `HttpClient` plus the same controls as the server handle.
@@ -120,10 +129,15 @@ const toClient = (router: Router.Router): HttpClient.HttpClient =>
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: InMemoryOptions = {}): Effect.Effect<InMemoryHandle> =>
+export const make = (options: InMemoryOptions = {}): Effect.Effect<InMemoryHandle, EmulatorStartError> =>
   Effect.gen(function* () {
     const invalid = Setup.validate(options)
-    if (invalid !== undefined) return yield* Effect.dieMessage(`Invalid in-memory emulator options: ${invalid}`)
+    if (invalid !== undefined) {
+      return yield* new EmulatorStartError({
+        reason: "InvalidOptions",
+        message: `Invalid in-memory emulator options: ${invalid}`
+      })
+    }
     const setup = yield* Setup.make(options)
     const { router, state } = setup
     return {
@@ -151,7 +165,9 @@ const current = (state: EmulatorState.EmulatorState, id: string): Effect.Effect<
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: InMemoryOptions = {}): Layer.Layer<HttpClient.HttpClient | InMemoryEmulator> =>
+export const layer = (
+  options: InMemoryOptions = {}
+): Layer.Layer<HttpClient.HttpClient | InMemoryEmulator, EmulatorStartError> =>
   Layer.effectContext(
     Effect.map(make(options), (handle) =>
       Context.make(InMemoryEmulator, handle).pipe(Context.add(HttpClient.HttpClient, handle.client))
@@ -164,7 +180,9 @@ export const layer = (options: InMemoryOptions = {}): Layer.Layer<HttpClient.Htt
  * @since 0.1.0
  * @category layers
  */
-export const layerHttpClient = (options: InMemoryOptions = {}): Layer.Layer<HttpClient.HttpClient> =>
+export const layerHttpClient = (
+  options: InMemoryOptions = {}
+): Layer.Layer<HttpClient.HttpClient, EmulatorStartError> =>
   Layer.effect(
     HttpClient.HttpClient,
     Effect.map(make(options), (handle) => handle.client)

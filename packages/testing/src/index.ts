@@ -4,6 +4,12 @@
  * @since 0.1.0
  */
 
+/**
+ * The real client on an in-memory emulator, for tests under `TestClock`.
+ *
+ * @since 0.1.0
+ */
+export * as AsyncActionsTest from "./AsyncActionsTest.js"
 /** The HTTP server emulator: `make`, `layer`, the `Emulator` tag and its handle. @since 0.1.0 */
 export * as Emulator from "./Emulator.js"
 /** The in-memory store of actions and their lifecycle (time from `Clock`). @since 0.1.0 */

@@ -12,7 +12,6 @@ import { Command, HelpDoc, Options } from "@effect/cli"
 import type { HttpClient } from "@effect/platform"
 import type { AsyncActionType } from "@voucherify-effect/core"
 import { AsyncActions, PollPolicy, VoucherifyClient } from "@voucherify-effect/http"
-import { Emulator } from "@voucherify-effect/testing"
 import { Duration, Effect, Layer } from "effect"
 import * as Cli from "./Cli.js"
 import * as ExitCode from "./ExitCode.js"
@@ -48,6 +47,8 @@ export const program = (options: {
   Effect.gen(function* () {
     const stdio = yield* Stdio.Stdio
     const style: Render.Style = { color: yield* Stdio.useColor(stdio.stdout) }
+    // Loaded on demand: the emulator is only needed by this command, so other commands start faster.
+    const { Emulator } = yield* Effect.promise(() => import("@voucherify-effect/testing"))
     const emulator = yield* Emulator.make({ port: 0, seed: 0 }).pipe(
       Effect.catchAll((error) =>
         Stdio.err(`${Cli.name}: cannot start the emulator: ${error.message}`).pipe(

@@ -7,7 +7,12 @@
  *
  * @since 0.1.0
  */
-import { NodeContext, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
+// Deep imports: the package's index also loads cluster, sql and worker support (≈0.4 s of startup).
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as NodePath from "@effect/platform-node/NodePath"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import { Cause, Effect, Exit, Layer } from "effect"
 import * as Cli from "./Cli.js"
 import * as Demo from "./Demo.js"
@@ -34,7 +39,9 @@ for (const stream of [process.stdout, process.stderr]) {
 const StdioLive = Layer.succeed(Stdio.Stdio, { stdout: nodeStream(process.stdout), stderr: nodeStream(process.stderr) })
 
 const program = Cli.run(process.argv, { extra: [Demo.command] }).pipe(
-  Effect.provide(Layer.mergeAll(NodeContext.layer, NodeHttpClient.layerUndici, StdioLive))
+  Effect.provide(
+    Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer, NodeHttpClient.layerUndici, StdioLive)
+  )
 )
 
 NodeRuntime.runMain(program, {

@@ -142,7 +142,10 @@ export type Outcome = "Pending" | "Succeeded" | "Failed"
  * @since 0.1.0
  * @category utils
  */
-export const outcome = (action: { readonly status: Status; readonly operationStatus?: OperationStatus }): Outcome => {
+export const outcome = (action: {
+  readonly status: Status
+  readonly operationStatus?: OperationStatus | undefined
+}): Outcome => {
   switch (action.status) {
     case "ENQUEUED":
     case "IN_PROGRESS":

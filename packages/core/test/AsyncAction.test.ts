@@ -42,6 +42,9 @@ describe("AsyncAction", () => {
       expect(decoded.processingTime).toBe(json.processing_time)
       expect(decoded.operationStatus).toBe(json.operation_status)
       expect(decoded.result).toBeDefined()
+      // A decoded action is accepted as is (exactOptionalPropertyTypes).
+      expect(AsyncAction.isTerminal(decoded)).toBe(true)
+      expect(AsyncAction.outcome(decoded)).toBe("Succeeded")
     })
 
     it("the fast decoder agrees with the Schema decoder and takes the fast path", () => {

@@ -17,4 +17,8 @@ export * as AsyncActionResult from "./AsyncActionResult.js"
 /** @since 0.1.0 */
 export * as AsyncActionType from "./AsyncActionType.js"
 /** @since 0.1.0 */
+export * as Decoder from "./Decoder.js"
+/** @since 0.1.0 */
+export * as IsoDateTime from "./IsoDateTime.js"
+/** @since 0.1.0 */
 export * as VoucherifyError from "./VoucherifyError.js"

@@ -1,0 +1,20 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Core from "../src/index.js"
+
+describe("index", () => {
+  it("exports every module as a namespace", () => {
+    expect(Object.keys(Core).sort()).toStrictEqual([
+      "ApiErrorBody",
+      "AsyncAction",
+      "AsyncActionId",
+      "AsyncActionList",
+      "AsyncActionResult",
+      "AsyncActionType",
+      "Decoder",
+      "IsoDateTime",
+      "VoucherifyError"
+    ])
+    expect(typeof Core.AsyncActionList.decodeJson).toBe("function")
+    expect(typeof Core.AsyncAction.decodeUnknownEither).toBe("function")
+  })
+})

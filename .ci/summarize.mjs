@@ -1,6 +1,6 @@
 // Sums the vitest JSON reports every package wrote (test-results.json) into the closing line
 // `N passed, N failed[, N skipped]` that CI reads.
-import { readdirSync, readFileSync, existsSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 
 let passed = 0

@@ -1,0 +1,77 @@
+/**
+ * Diagnosis helper, not part of `pnpm bench`: runs one contender's list (or get) loop repeatedly so it can
+ * be profiled, e.g.
+ *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/profile.ts undici list
+ *   tsx bench/profile.ts --summarize /tmp/prof/<file>.cpuprofile
+ */
+import { readFileSync } from "node:fs"
+import { FetchHttpClient } from "@effect/platform"
+import { NodeHttpClient } from "@effect/platform-node"
+import { library, officialSdk, rawFetch } from "./contenders.js"
+import { startEmulator } from "./emulator.js"
+import { now } from "./stats.js"
+
+interface Node {
+  readonly id: number
+  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number }
+  readonly children?: ReadonlyArray<number>
+}
+
+const summarizeProfile = (file: string) => {
+  const profile = JSON.parse(readFileSync(file, "utf8")) as {
+    nodes: ReadonlyArray<Node>
+    samples: ReadonlyArray<number>
+    timeDeltas: ReadonlyArray<number>
+  }
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  const self = new Map<number, number>()
+  profile.samples.forEach((id, i) => {
+    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0))
+  })
+  const total = [...self.values()].reduce((a, b) => a + b, 0)
+  const byPackage = new Map<string, number>()
+  const byFunction = new Map<string, number>()
+  for (const [id, micros] of self) {
+    const frame = byId.get(id)!.callFrame
+    const url = frame.url
+    const pkg =
+      /node_modules\/\.pnpm\/([^/]+)/.exec(url)?.[1]?.replace(/@(\d[^_]*).*/, "") ??
+      /packages\/([^/]+)\//.exec(url)?.[1] ??
+      (url.startsWith("node:") ? url : url === "" ? `(${frame.functionName || "native"})` : "other")
+    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + micros)
+    const key = `${frame.functionName || "(anonymous)"} ${url.replace(/.*node_modules\/\.pnpm\//, "")}:${frame.lineNumber}`
+    byFunction.set(key, (byFunction.get(key) ?? 0) + micros)
+  }
+  const show = (map: Map<string, number>, n: number) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, v]) => `${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`)
+      .join("\n")
+  console.log(`total ${(total / 1000).toFixed(0)} ms sampled\n\nself time by package:\n${show(byPackage, 15)}`)
+  console.log(`\nself time by function:\n${show(byFunction, 30)}`)
+}
+
+const main = async () => {
+  const [kind = "undici", op = "list", rounds = "20"] = process.argv.slice(2)
+  const emu = await startEmulator({ seed: 10_000 })
+  const contender =
+    kind === "raw"
+      ? rawFetch(emu)
+      : kind === "sdk"
+        ? officialSdk(emu)
+        : library(emu, kind, kind === "fetch" ? FetchHttpClient.layer : NodeHttpClient.layerUndici)
+  const ids: Array<string> = []
+  await contender.listAll(ids)
+  const start = now()
+  for (let i = 0; i < Number(rounds); i++) {
+    if (op === "list") await contender.listAll()
+    else await contender.getEach(ids.slice(0, 2000))
+  }
+  console.log(`${kind} ${op}: ${((now() - start) / Number(rounds)).toFixed(1)} ms/round`)
+  await contender.dispose()
+  await emu.close()
+}
+
+if (process.argv[2] === "--summarize") summarizeProfile(process.argv[3]!)
+else await main()

@@ -127,8 +127,8 @@ export const validateDuration = (
       )
 }
 
-const decodeAction = Schema.decodeUnknownEither(AsyncAction.AsyncAction)
-const decodeList = Schema.decodeUnknownEither(AsyncActionList.AsyncActionList)
+const decodeAction = AsyncAction.decodeJson
+const decodeList = AsyncActionList.decodeJson
 
 const defaultPageSize = 100
 const changed = (previous: Option.Option<AsyncAction.AsyncAction>, next: AsyncAction.AsyncAction) =>

@@ -7,8 +7,8 @@
  */
 import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
 import * as Headers from "@effect/platform/Headers"
-import { VoucherifyError } from "@voucherify-effect/core"
-import { type Config, Context, Duration, Effect, type Either, Layer, Option, type ParseResult, Redacted } from "effect"
+import { type Decoder, VoucherifyError } from "@voucherify-effect/core"
+import { type Config, Context, Duration, Effect, type Either, Layer, Option, Redacted } from "effect"
 import * as Response from "./internal/response.js"
 import { version } from "./internal/version.js"
 import * as RateLimit from "./RateLimit.js"
@@ -25,8 +25,8 @@ export interface GetOptions<A> {
   /** Path under the base URL, starting with `/v1/`; segments must already be safe (branded ids are). */
   readonly path: string
   readonly urlParams?: ReadonlyArray<readonly [string, string]> | undefined
-  /** Decodes the parsed JSON body of a 2xx response. */
-  readonly decode: (json: unknown) => Either.Either<A, ParseResult.ParseError>
+  /** Decodes the text of a 2xx response (core's `decodeJson` functions parse and validate in one pass). */
+  readonly decode: (text: string) => Either.Either<A, Decoder.DecodeFailure>
 }
 
 /**

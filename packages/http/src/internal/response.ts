@@ -1,7 +1,7 @@
 // Turns one HTTP exchange into a value or a tagged error. Kept free of I/O so the mapping of every
 // status, header and body is unit-testable on its own.
-import { ApiErrorBody, VoucherifyError } from "@voucherify-effect/core"
-import { Either, Option, type ParseResult } from "effect"
+import { ApiErrorBody, type Decoder, VoucherifyError } from "@voucherify-effect/core"
+import { Either, Option } from "effect"
 
 export interface Exchange {
   readonly method: string
@@ -71,29 +71,28 @@ export const toApiError = (exchange: Exchange): VoucherifyError.ApiError =>
 /** Decodes a 2xx body, or explains why it could not be decoded. */
 export const decodeSuccess = <A>(
   exchange: Exchange,
-  decode: (json: unknown) => Either.Either<A, ParseResult.ParseError>
+  decode: (text: string) => Either.Either<A, Decoder.DecodeFailure>
 ): Either.Either<A, VoucherifyError.InvalidResponse> => {
-  const invalid = (reason: VoucherifyError.InvalidResponse["reason"], detail: string) =>
-    new VoucherifyError.InvalidResponse({
+  const contentType = exchange.headers["content-type"]
+  if (!isJsonContentType(contentType)) {
+    return Either.left(
+      new VoucherifyError.InvalidResponse({
+        status: exchange.status,
+        method: exchange.method,
+        path: exchange.path,
+        reason: "UnexpectedContentType",
+        detail: `content-type ${excerpt(contentType ?? "")}`,
+        excerpt: excerpt(exchange.body)
+      })
+    )
+  }
+  return Either.mapLeft(decode(exchange.body), (failure) =>
+    VoucherifyError.invalidResponse({
       status: exchange.status,
       method: exchange.method,
       path: exchange.path,
-      reason,
-      detail,
-      excerpt: excerpt(exchange.body)
+      body: exchange.body,
+      failure
     })
-  const contentType = exchange.headers["content-type"]
-  if (!isJsonContentType(contentType)) {
-    return Either.left(invalid("UnexpectedContentType", `content-type ${excerpt(contentType ?? "")}`))
-  }
-  return Either.flatMap(
-    Either.mapLeft(parseJson(exchange.body), (detail) => invalid("MalformedJson", detail)),
-    (json) => Either.mapLeft(decode(json), (error) => invalid("SchemaMismatch", summarize(error)))
   )
-}
-
-// The first line of a parse error is enough to find the field; the rest can be long.
-const summarize = (error: ParseResult.ParseError): string => {
-  const text = error.message.replace(/\s+/g, " ")
-  return text.length > 300 ? `${text.slice(0, 300)}…` : text
 }

@@ -74,6 +74,7 @@ export const program = (options: {
     const body = Effect.gen(function* () {
       const watched = yield* Watch.run(created, {
         json: false,
+        reportFailures: false,
         timeout: Duration.seconds(20),
         schedule: PollPolicy.fixed(options.interval)
       })

@@ -22,6 +22,8 @@ export interface Options {
   readonly schedule?: PollPolicy.PollSchedule | undefined
   /** Print each change as one NDJSON line (the wire JSON) instead of rendering. */
   readonly json: boolean
+  /** Print one stderr line per FAILED action and per timeout (default true). */
+  readonly reportFailures?: boolean | undefined
   /** Redraw interval of the spinner on a terminal (default 120 ms). */
   readonly frameMillis?: number | undefined
 }
@@ -133,12 +135,14 @@ export const run = (
         )
       : follow
 
-    for (const error of timeouts) yield* Stdio.err(`voucherify-async: ${error.message}`)
     const failed = entries.flatMap((entry) =>
       entry.action !== undefined && Render.outcome(entry.action) === "Failed" ? [entry.action] : []
     )
-    for (const action of failed) {
-      yield* Stdio.err(`voucherify-async: ${new VoucherifyError.AsyncActionFailed({ action }).message}`)
+    if (options.reportFailures ?? true) {
+      for (const error of timeouts) yield* Stdio.err(`voucherify-async: ${error.message}`)
+      for (const action of failed) {
+        yield* Stdio.err(`voucherify-async: ${new VoucherifyError.AsyncActionFailed({ action }).message}`)
+      }
     }
     const code: ExitCode.ExitCode =
       timeouts.length > 0 ? ExitCode.Timeout : failed.length > 0 ? ExitCode.ActionFailed : ExitCode.Success

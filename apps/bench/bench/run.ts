@@ -161,22 +161,24 @@ const memory = async () => {
   for (const size of sizes) {
     const emu = await startEmulator({ seed: size })
     try {
-      rows.push(
-        (await runChild(
-          join(here, "memory.ts"),
-          { EMU_URL: emu.url, EMU_APP_ID: emu.appId, EMU_SECRET: emu.secretKey, EXPECTED: String(size) },
-          ["--expose-gc"]
-        )) as Record<string, unknown>
-      )
+      const env = { EMU_URL: emu.url, EMU_APP_ID: emu.appId, EMU_SECRET: emu.secretKey, EXPECTED: String(size) }
+      const plain = (await runChild(join(here, "memory.ts"), env, ["--expose-gc"])) as Record<string, unknown>
+      const probe = (await runChild(join(here, "memory.ts"), { ...env, GC_PROBE: "1" }, ["--expose-gc"])) as {
+        retainedAfterGcMbEvery10k: ReadonlyArray<number>
+      }
+      const retained = probe.retainedAfterGcMbEvery10k
+      rows.push({ ...plain, retainedAfterGcMbEvery10k: retained, retainedAfterGcMbLast: retained.at(-1) ?? 0 })
     } finally {
       await emu.close()
     }
   }
   console.log(
     table([
-      ["actions", "seconds", "baseline RSS MB", "peak RSS MB", "growth MB", "heap growth MB"],
+      ["actions", "seconds", "baseline RSS MB", "peak RSS MB", "RSS growth MB", "peak heap growth MB", "heap after full GC MB"],
       ...rows.map((row) =>
-        ["actions", "seconds", "baselineRssMb", "peakRssMb", "rssGrowthMb", "heapGrowthMb"].map((k) => String(row[k]))
+        ["actions", "seconds", "baselineRssMb", "peakRssMb", "rssGrowthMb", "heapGrowthMb", "retainedAfterGcMbLast"].map(
+          (k) => String(row[k])
+        )
       )
     ])
   )

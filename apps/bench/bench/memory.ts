@@ -1,0 +1,74 @@
+/**
+ * Benchmark 5, run by `run.ts` in a fresh process per history size (with --expose-gc): streams every
+ * seeded action through `AsyncActions.stream` and reports how far RSS and heap rose above the baseline
+ * taken after a warm-up page. Prints one JSON line.
+ */
+import { NodeHttpClient } from "@effect/platform-node"
+import { AsyncActions, VoucherifyClient } from "@voucherify-effect/http"
+import { Effect, Layer, ManagedRuntime, Redacted, Stream } from "effect"
+import { mb, round } from "./stats.js"
+
+const expected = Number(process.env.EXPECTED)
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {})
+const layer = AsyncActions.layer.pipe(
+  Layer.provide(
+    VoucherifyClient.layer({
+      apiUrl: process.env.EMU_URL!,
+      appId: process.env.EMU_APP_ID!,
+      secretKey: Redacted.make(process.env.EMU_SECRET!)
+    })
+  ),
+  Layer.provide(NodeHttpClient.layerUndici)
+)
+const runtime = ManagedRuntime.make(layer)
+// Warm up: load modules, open the connection, decode one page (and a few more), then settle.
+await runtime.runPromise(AsyncActions.stream({ pageSize: 100 }).pipe(Stream.take(500), Stream.runDrain))
+gc()
+await new Promise((resolve) => setTimeout(resolve, 200))
+gc()
+const baseline = process.memoryUsage()
+let peakRss = baseline.rss
+let peakHeap = baseline.heapUsed
+const sample = () => {
+  const now = process.memoryUsage()
+  peakRss = Math.max(peakRss, now.rss)
+  peakHeap = Math.max(peakHeap, now.heapUsed)
+}
+const sampler = setInterval(sample, 20)
+// A second figure that GC timing cannot blur: the heap still reachable after a forced full GC, taken
+// every 10 000 actions while streaming (only in GC_PROBE=1 runs, since forcing GC changes the RSS peak).
+const probe = process.env.GC_PROBE === "1"
+const retained: Array<number> = []
+let seen = 0
+const start = Date.now()
+const count = await runtime.runPromise(
+  AsyncActions.stream({ pageSize: 100 }).pipe(
+    Stream.tap(() =>
+      Effect.sync(() => {
+        seen++
+        if (seen % 100 === 0) sample()
+        if (probe && seen % 10_000 === 0) {
+          gc()
+          retained.push(mb(process.memoryUsage().heapUsed - baseline.heapUsed))
+        }
+      })
+    ),
+    Stream.runCount
+  )
+)
+const seconds = (Date.now() - start) / 1000
+clearInterval(sampler)
+sample()
+await runtime.dispose()
+if (count !== expected) throw new Error(`streamed ${count}, expected ${expected}`)
+console.log(
+  JSON.stringify({
+    actions: count,
+    seconds: round(seconds, 1),
+    baselineRssMb: mb(baseline.rss),
+    peakRssMb: mb(peakRss),
+    rssGrowthMb: mb(peakRss - baseline.rss),
+    heapGrowthMb: mb(peakHeap - baseline.heapUsed),
+    ...(probe ? { retainedAfterGcMbEvery10k: retained } : {})
+  })
+)

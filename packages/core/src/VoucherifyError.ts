@@ -321,7 +321,12 @@ export class AsyncActionFailed extends Schema.TaggedError<AsyncActionFailed>("@v
     const result = this.action.result
     const summary = result === undefined ? "" : resultSummary(result)
     const requestId = this.action.requestId === undefined ? "" : ` (request_id ${this.action.requestId})`
-    return `Async action ${this.action.id} (${this.action.type}) finished ${this.action.status}${this.action.operationStatus === undefined ? "" : `/${this.action.operationStatus}`}${summary}${requestId}`
+    // "DONE with operation status FAILED" says something; "FAILED/FAILED" would not.
+    const operation =
+      this.action.operationStatus === undefined || this.action.operationStatus === this.action.status
+        ? ""
+        : ` with operation status ${this.action.operationStatus}`
+    return `Async action ${this.action.id} (${this.action.type}) finished ${this.action.status}${operation}${summary}${requestId}`
   }
 }
 

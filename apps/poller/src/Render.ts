@@ -23,19 +23,6 @@ export interface Style {
  */
 export const plain: Style = { color: false }
 
-/**
- * `AsyncAction.outcome` for a decoded action (whose `operationStatus` may be present but undefined).
- *
- * @since 0.1.0
- * @category utils
- */
-export const outcome = (action: AsyncAction.AsyncAction): AsyncAction.Outcome =>
-  AsyncAction.outcome(
-    action.operationStatus === undefined
-      ? { status: action.status }
-      : { status: action.status, operationStatus: action.operationStatus }
-  )
-
 const sgr = (code: string) => (style: Style, text: string) => (style.color ? `\x1b[${code}m${text}\x1b[0m` : text)
 
 /** @since 0.1.0 */
@@ -88,7 +75,7 @@ export const formatMillis = (millis: number): string => {
  * @category utils
  */
 export const status = (action: AsyncAction.AsyncAction, style: Style): string => {
-  const result = outcome(action)
+  const result = AsyncAction.outcome(action)
   const text =
     action.status === "DONE" && action.operationStatus === "FAILED" ? "DONE (operation FAILED)" : action.status
   switch (result) {
@@ -290,7 +277,7 @@ export const progressLine = (
 ): string => {
   const { style } = options
   const action = entry.action
-  const state = action === undefined ? "Pending" : outcome(action)
+  const state = action === undefined ? "Pending" : AsyncAction.outcome(action)
   const icon =
     entry.ended === "timeout"
       ? yellow(style, "⏱")

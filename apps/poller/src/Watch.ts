@@ -136,7 +136,7 @@ export const run = (
       : follow
 
     const failed = entries.flatMap((entry) =>
-      entry.action !== undefined && Render.outcome(entry.action) === "Failed" ? [entry.action] : []
+      entry.action !== undefined && AsyncAction.outcome(entry.action) === "Failed" ? [entry.action] : []
     )
     if (options.reportFailures ?? true) {
       for (const error of timeouts) yield* Stdio.err(`voucherify-async: ${error.message}`)

@@ -5,9 +5,8 @@
 import { FetchHttpClient, type HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import * as VoucherifySdk from "@voucherify/sdk"
-import { AsyncAction, AsyncActionList } from "@voucherify-effect/core"
-import { AsyncActions, Pagination, VoucherifyClient } from "@voucherify-effect/http"
-import { Chunk, Effect, Layer, ManagedRuntime, Option, Redacted, Stream } from "effect"
+import { AsyncActions, VoucherifyClient } from "@voucherify-effect/http"
+import { Effect, Layer, ManagedRuntime, Redacted, Stream } from "effect"
 import type { EmulatorProcess } from "./emulator.js"
 
 export interface Contender {
@@ -149,61 +148,9 @@ export const library = (
   }
 }
 
-/**
- * Diagnosis only (a what-if, not the public API): the same walk as `AsyncActions.stream` and the same
- * `get`, built from the library's own public pieces (`VoucherifyClient.get`, `Pagination.advance`) but
- * decoding with core's compiled decoders (`AsyncActionList.decodeUnknownEither`,
- * `AsyncAction.decodeUnknownEither`) instead of the plain `Schema.decodeUnknownEither` that
- * `AsyncActions.ts` uses. The gap between this row and the library row is what that choice costs.
- */
-export const fastDecoderWhatIf = (emu: EmulatorProcess, transport: Layer.Layer<HttpClient.HttpClient>): Contender => {
-  const layer = VoucherifyClient.layer({
-    apiUrl: emu.url,
-    appId: emu.appId,
-    secretKey: Redacted.make(emu.secretKey)
-  }).pipe(Layer.provide(transport))
-  const runtime = ManagedRuntime.make(layer)
-  const stream = Stream.unwrap(
-    Effect.map(VoucherifyClient.VoucherifyClient, (client) =>
-      Stream.paginateChunkEffect(Pagination.start(Option.none()), (cursor) =>
-        client
-          .get({
-            path: "/v1/async-actions",
-            urlParams: AsyncActionList.toUrlParams({
-              limit: 100,
-              ...Option.match(cursor.endDate, { onNone: () => ({}), onSome: (endDate) => ({ endDate }) })
-            }),
-            decode: AsyncActionList.decodeUnknownEither
-          })
-          .pipe(
-            Effect.flatMap((page) => Pagination.advance(cursor, page, 100)),
-            Effect.map((step) => [Chunk.fromIterable(step.fresh), step.next] as const)
-          )
-      )
-    )
-  )
-  return {
-    name: "what-if: core fast decoders (undici)",
-    listAll: () => runtime.runPromise(Stream.runCount(stream)),
-    getEach: (ids) =>
-      runtime.runPromise(
-        Effect.flatMap(VoucherifyClient.VoucherifyClient, (client) =>
-          Effect.reduce(ids, 0, (n, id) =>
-            Effect.map(
-              client.get({ path: `/v1/async-actions/${id}`, decode: AsyncAction.decodeUnknownEither }),
-              (action) => (action.id === id ? n + 1 : n)
-            )
-          )
-        )
-      ),
-    dispose: () => runtime.dispose()
-  }
-}
-
 export const allContenders = (emu: EmulatorProcess): ReadonlyArray<Contender> => [
   rawFetch(emu),
   library(emu, "voucherify-effect (undici)", NodeHttpClient.layerUndici),
   library(emu, "voucherify-effect (fetch)", FetchHttpClient.layer),
-  officialSdk(emu),
-  fastDecoderWhatIf(emu, NodeHttpClient.layerUndici)
+  officialSdk(emu)
 ]

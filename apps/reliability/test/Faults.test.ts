@@ -13,58 +13,67 @@ import { captureLogs, classify, clientOnEmulator, emulatorCredentials, fastRetri
 const profile = { seed: 7, serverError: 0.2, rateLimited: 0.1, reset: 0.05, truncated: 0.02 }
 
 describe("faults", () => {
-  it.scopedLive("stream over 5 000 actions (with ties) yields every id exactly once", () =>
-    Effect.gen(function* () {
-      const emu = yield* Emulator.make({ ...emulatorCredentials, seed: 5000, seedValue: 11, faults: profile })
-      const all = emu.state.all()
-      const ties = all.length - new Set(all.map((a) => a.createdAt)).size
-      expect(ties).toBeGreaterThan(0)
-      const started = Date.now()
-      const exit = yield* AsyncActions.stream({ pageSize: 100 }).pipe(
-        Stream.runCollect,
-        RetryPolicy.withPolicy(fastRetries(30)),
-        Effect.provide(clientOnEmulator(emu)),
-        Effect.exit
-      )
-      expect(classify(exit)).toBeUndefined()
-      if (!Exit.isSuccess(exit)) return
-      const ids = Chunk.toReadonlyArray(exit.value).map((a) => a.id as string)
-      const counts = new Map<string, number>()
-      for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1)
-      const duplicates = [...counts.values()].filter((n) => n > 1).length
-      const expected = new Set(all.map((a) => a.id))
-      const missing = [...expected].filter((id) => !counts.has(id)).length
-      const unknown = [...counts.keys()].filter((id) => !expected.has(id)).length
-      // Order too: newest first, ties by id descending, as the server stores them.
-      expect(ids).toEqual(all.map((a) => a.id))
-      expect({ duplicates, missing, unknown }).toEqual({ duplicates: 0, missing: 0, unknown: 0 })
-      const log = yield* emu.requests
-      const injected = yield* emu.faultsInjected
-      report("faults.stream", {
-        actions: all.length,
-        tiedActions: ties,
-        attempts: log.length,
-        ok: log.filter((e) => e.status === 200 && e.fault === undefined).length,
-        faultsInjected: injected,
-        duplicates,
-        missing,
-        seconds: (Date.now() - started) / 1000
-      })
-    }).pipe(Effect.provide(captureLogs))
-  )
+  for (const faultSeed of [7, 8, 9])
+    it.scopedLive(`stream over 5 000 actions (with ties) yields every id exactly once (fault seed ${faultSeed})`, () =>
+      Effect.gen(function* () {
+        const emu = yield* Emulator.make({
+          ...emulatorCredentials,
+          seed: 5000,
+          seedValue: 11,
+          faults: { ...profile, seed: faultSeed }
+        })
+        const all = emu.state.all()
+        const ties = all.length - new Set(all.map((a) => a.createdAt)).size
+        expect(ties).toBeGreaterThan(0)
+        const started = Date.now()
+        const exit = yield* AsyncActions.stream({ pageSize: 100 }).pipe(
+          Stream.runCollect,
+          RetryPolicy.withPolicy(fastRetries(30)),
+          Effect.provide(clientOnEmulator(emu)),
+          Effect.exit
+        )
+        expect(classify(exit)).toBeUndefined()
+        if (!Exit.isSuccess(exit)) return
+        const ids = Chunk.toReadonlyArray(exit.value).map((a) => a.id as string)
+        const counts = new Map<string, number>()
+        for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1)
+        const duplicates = [...counts.values()].filter((n) => n > 1).length
+        const expected = new Set(all.map((a) => a.id))
+        const missing = [...expected].filter((id) => !counts.has(id)).length
+        const unknown = [...counts.keys()].filter((id) => !expected.has(id)).length
+        // Order too: newest first, ties by id descending, as the server stores them.
+        expect(ids).toEqual(all.map((a) => a.id))
+        expect({ duplicates, missing, unknown }).toEqual({ duplicates: 0, missing: 0, unknown: 0 })
+        const log = yield* emu.requests
+        const injected = yield* emu.faultsInjected
+        report("faults.stream", {
+          faultSeed,
+          actions: all.length,
+          tiedActions: ties,
+          attempts: log.length,
+          ok: log.filter((e) => e.status === 200 && e.fault === undefined).length,
+          faultsInjected: injected,
+          duplicates,
+          missing,
+          seconds: (Date.now() - started) / 1000
+        })
+      }).pipe(Effect.provide(captureLogs))
+    )
 
   it.scopedLive("awaitCompletion never reports DONE unless the server did; FAILED is AsyncActionFailed", () =>
     Effect.gen(function* () {
       const emu = yield* Emulator.make({ ...emulatorCredentials, faults: profile })
       const outcomes = ["SUCCESS", "FAILED", "PARTIAL"] as const
       const types = ["VOUCHERS.IMPORT", "CUSTOMERS.BULK_UPDATE", "PRODUCTS.METADATA_UPDATE", "ORDERS.IMPORT"] as const
-      const created = yield* Effect.forEach(Array.from({ length: 60 }, (_, i) => i), (i) =>
-        emu.createAction({
-          type: types[i % types.length]!,
-          outcome: outcomes[i % outcomes.length]!,
-          durationMillis: 100 + ((i * 37) % 500),
-          startAfterMillis: (i * 13) % 100
-        })
+      const created = yield* Effect.forEach(
+        Array.from({ length: 60 }, (_, i) => i),
+        (i) =>
+          emu.createAction({
+            type: types[i % types.length]!,
+            outcome: outcomes[i % outcomes.length]!,
+            durationMillis: 100 + ((i * 37) % 500),
+            startAfterMillis: (i * 13) % 100
+          })
       )
       const results = yield* Effect.forEach(
         created,

@@ -130,7 +130,7 @@ export const scripted = (replies: ReadonlyArray<Reply>): Script => {
           request,
           new Response(nullBodyStatuses.has(reply.status) ? null : (reply.body ?? ""), {
             status: reply.status,
-            headers: reply.headers ?? {}
+            headers: reply.headers ?? { "content-type": "application/json" }
           })
         )
       )

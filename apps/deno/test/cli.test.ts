@@ -109,9 +109,10 @@ describe("the Deno bundle against the emulator", () => {
 
   it("watch follows an action to DONE and exits 0", async () => {
     const created = await Effect.runPromise(
-      emulator.createAction({ type: "VOUCHERS.BULK_UPDATE", durationMillis: 1_500, size: 4 })
+      emulator.createAction({ type: "VOUCHERS.BULK_UPDATE", durationMillis: 6_000, size: 4 })
     )
-    const d = await denoBundle(["watch", created.id, "--json", "--interval", "200ms", "--timeout", "20s"])
+    // Long enough that a slow Deno start-up on a busy CI machine still sees it running.
+    const d = await denoBundle(["watch", created.id, "--json", "--interval", "250ms", "--timeout", "40s"])
     expect(d.stderr).toBe("")
     expect(d.code).toBe(0)
     const snapshots = d.stdout

@@ -217,4 +217,10 @@ const outDir = join(here, "..", "results")
 mkdirSync(outDir, { recursive: true })
 const file = only === undefined ? "latest.json" : `partial-${only.join("-")}.json`
 writeFileSync(join(outDir, file), `${JSON.stringify(results, null, 2)}\n`)
+try {
+  // Keep the committed file in the repository's formatting, so `biome check .` stays clean.
+  execFileSync("pnpm", ["exec", "biome", "format", "--write", join(outDir, file)], { stdio: "ignore" })
+} catch {
+  // formatting is cosmetic
+}
 console.log(`\nwrote results/${file}`)

@@ -226,6 +226,17 @@ const detailLength = 1000
 const bounded = (text: string, length: number): string =>
   text.length <= length ? text : `${text.slice(0, length)}… (${text.length - length} more characters)`
 
+// A ParseError's message renders the offending value recursively: a hostile body nested thousands of
+// levels deep would overflow the stack there, turning a typed failure into a defect.
+const describeFailure = (failure: DecodeFailure): string => {
+  if (failure._tag === "MalformedJson") return failure.detail
+  try {
+    return failure.message
+  } catch {
+    return "the body does not match the expected schema (too deeply nested to describe)"
+  }
+}
+
 /**
  * Builds the {@link InvalidResponse} for a 2xx body that failed to decode (`Decoder.decodeJson`'s
  * failure): `MalformedJson` (worth retrying: a body cut short) or `SchemaMismatch` (not worth it).
@@ -246,10 +257,7 @@ export const invalidResponse = (options: {
     method: options.method,
     path: options.path,
     reason: options.failure._tag === "MalformedJson" ? "MalformedJson" : "SchemaMismatch",
-    detail: bounded(
-      options.failure._tag === "MalformedJson" ? options.failure.detail : options.failure.message,
-      detailLength
-    ),
+    detail: bounded(describeFailure(options.failure), detailLength),
     excerpt: options.body.slice(0, excerptLength)
   })
 

@@ -264,3 +264,15 @@ describe("messages", () => {
     expect(VoucherifyError.isTransient(schemaError)).toBe(false)
   })
 })
+
+describe("invalidResponse on hostile bodies", () => {
+  it("a body nested thousands of levels deep is a SchemaMismatch, not a stack overflow", () => {
+    const body = `{"async_actions":${"[".repeat(20_000)}${"]".repeat(20_000)}}`
+    const decoded = AsyncActionList.decodeJson(body)
+    expect(decoded._tag).toBe("Left")
+    if (decoded._tag !== "Left") return
+    const error = VoucherifyError.invalidResponse({ status: 200, method: "GET", path: "/v1/async-actions", body, failure: decoded.left })
+    expect(error.reason).toBe("SchemaMismatch")
+    expect(error.message.length).toBeLessThan(2_000)
+  })
+})

@@ -65,7 +65,7 @@ const variants: ReadonlyArray<
       Effect.retry(RetryPolicy.defaultPolicy)
     )
   ],
-  ["+ a RateLimit acquire", Effect.flatMap(RateLimit.make(), (limiter) => limiter.acquire)],
+  ["+ a RateLimit permit", Effect.flatMap(RateLimit.make(), (limiter) => limiter.withPermit(Effect.void))],
   ["plain Schema decode of the body alone", Effect.sync(() => plainDecode(JSON.parse(body)))],
   ["core fast decode of the body alone", Effect.sync(() => AsyncAction.decodeUnknownEither(JSON.parse(body)))],
   [

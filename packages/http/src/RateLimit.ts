@@ -1,14 +1,15 @@
 /**
  * A client-side rate limiter shared by every fiber that uses the client, so a thousand concurrent
  * waiters never trip the server's limit. It keeps at most `requestsPerMinute` requests in any sliding
- * minute (which also keeps every fixed server window within the limit), and it pauses everyone when the
+ * minute (which also keeps every fixed server window within the limit) — counting each from when it
+ * completed, since the server may see it later than it was sent — and it pauses everyone when the
  * server says the budget is spent: a 429's `Retry-After`, or `X-Rate-Limit-Remaining` at zero with
  * `X-Rate-Limit-Retry`. Time comes from `Clock`, so it is testable with `TestClock`.
  *
  * @since 0.1.0
  */
 import { VoucherifyError } from "@voucherify-effect/core"
-import { Context, Duration, Effect, Layer, Ref } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, FiberId, Layer, Ref } from "effect"
 
 /**
  * @since 0.1.0
@@ -42,8 +43,12 @@ export interface Observation {
  * @category models
  */
 export interface RateLimiter {
-  /** Waits until one more request may be sent, then counts it. */
-  readonly acquire: Effect.Effect<void>
+  /**
+   * Runs one request under the limit: waits for a slot, runs, and counts the slot as used from the moment
+   * the request completes (which is after the server saw it), so network delay can never squeeze more
+   * than the limit into one of the server's windows.
+   */
+  readonly withPermit: <A, E, R>(request: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /** Feeds back a response's rate-limit headers. */
   readonly observe: (observation: Observation) => Effect.Effect<void>
   /** How many requests were admitted so far. */
@@ -61,6 +66,12 @@ export class VoucherifyRateLimiter extends Context.Tag("@voucherify-effect/http/
 
 const windowMillis = 60_000
 
+// One of the last `limit` requests: when it completed (epoch ms), or a signal it is still running.
+interface Slot {
+  completedAt: number
+  running: Deferred.Deferred<void> | undefined
+}
+
 /**
  * Builds a limiter. Without `requestsPerMinute` it only honours the server's pauses.
  *
@@ -77,35 +88,56 @@ export const make = (options: Options = {}): Effect.Effect<RateLimiter, Voucheri
       })
     }
     const maxPause = Duration.toMillis(Duration.decode(options.maxPause ?? "60 seconds"))
-    // Ring buffer of the admission times of the last `limit` requests: constant memory.
-    const admissions = limit === undefined ? [] : new Array<number>(limit).fill(Number.NEGATIVE_INFINITY)
+    // Ring buffer of the last `limit` requests: constant memory whatever the traffic.
+    const slots: Array<Slot> = Array.from({ length: limit ?? 0 }, () => ({
+      completedAt: Number.NEGATIVE_INFINITY,
+      running: undefined
+    }))
     let next = 0
     let admittedCount = 0
     const pauseUntil = yield* Ref.make(0)
     const gate = yield* Effect.makeSemaphore(1)
 
     const waitUntil = (at: number) =>
-      Effect.flatMap(
-        Effect.clockWith((clock) => clock.currentTimeMillis),
-        (now) => (at > now ? Effect.sleep(Duration.millis(at - now)) : Effect.void)
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        at > now ? Effect.sleep(Duration.millis(at - now)) : Effect.void
       )
 
-    const acquire = gate.withPermits(1)(
-      Effect.gen(function* () {
-        yield* waitUntil(yield* Ref.get(pauseUntil))
-        if (limit !== undefined) {
-          // The slot we reuse was taken `limit` requests ago; it frees up one window after that.
-          yield* waitUntil((admissions[next] ?? Number.NEGATIVE_INFINITY) + windowMillis)
-          admissions[next] = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
-          next = (next + 1) % limit
+    // Takes the oldest slot once it is free: its request has completed and a window has passed since.
+    // Runs uninterruptibly (as the acquire of acquireUseRelease) except where it waits, so a slot is
+    // either not taken at all or taken with its release guaranteed.
+    const reserve = Effect.gen(function* () {
+      yield* Effect.interruptible(gate.take(1))
+      return yield* Effect.gen(function* () {
+        yield* Effect.interruptible(Effect.flatMap(Ref.get(pauseUntil), waitUntil))
+        const slot = slots[next]
+        if (slot !== undefined) {
+          if (slot.running !== undefined) yield* Effect.interruptible(Deferred.await(slot.running))
+          yield* Effect.interruptible(waitUntil(slot.completedAt + windowMillis))
+          next = (next + 1) % slots.length
+          slot.running = Deferred.unsafeMake<void>(FiberId.none)
         }
         admittedCount += 1
-      })
-    )
+        return slot
+      }).pipe(Effect.ensuring(gate.release(1)))
+    })
+
+    const complete = (slot: Slot | undefined) =>
+      slot === undefined
+        ? Effect.void
+        : Effect.flatMap(Clock.currentTimeMillis, (now) => {
+            const running = slot.running
+            slot.completedAt = now
+            slot.running = undefined
+            return running === undefined ? Effect.void : Deferred.succeed(running, undefined)
+          })
+
+    const withPermit = <A, E, R>(request: Effect.Effect<A, E, R>) =>
+      Effect.acquireUseRelease(reserve, () => request, complete)
 
     const observe = (observation: Observation) =>
       Effect.gen(function* () {
-        const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
+        const now = yield* Clock.currentTimeMillis
         let until = 0
         if (observation.retryAfterMillis !== undefined) until = now + observation.retryAfterMillis
         else if (observation.status === 429 || observation.remaining === 0) {
@@ -117,7 +149,7 @@ export const make = (options: Options = {}): Effect.Effect<RateLimiter, Voucheri
         }
       })
 
-    return { acquire, observe, admitted: Effect.sync(() => admittedCount) }
+    return { withPermit, observe, admitted: Effect.sync(() => admittedCount) }
   })
 
 /**

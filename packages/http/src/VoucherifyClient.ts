@@ -148,7 +148,7 @@ export const make = (
         const path = displayPath(options)
         const policy = yield* CurrentRetryPolicy
         // Waiting for the limiter does not count against the per-request timeout.
-        return yield* Effect.zipRight(limiter.acquire, attempt(options, path)).pipe(
+        return yield* limiter.withPermit(attempt(options, path)).pipe(
           Effect.tapError((error) =>
             Effect.logDebug("Voucherify request failed").pipe(
               Effect.annotateLogs({ path, error: error._tag, transient: VoucherifyError.isTransient(error) })

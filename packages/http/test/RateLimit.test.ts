@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, TestClock } from "effect"
+import { type Duration, Effect, Fiber, Layer, TestClock } from "effect"
 import * as AsyncActions from "../src/AsyncActions.js"
 import * as RateLimit from "../src/RateLimit.js"
 import { actionJson, clientLayer, scripted, validId } from "./support.js"
@@ -11,11 +11,7 @@ describe("RateLimit", () => {
       const times: Array<number> = []
       const fiber = yield* Effect.forEach(
         Array.from({ length: 12 }),
-        () =>
-          Effect.zipRight(
-            limiter.acquire,
-            Effect.clockWith((c) => c.currentTimeMillis).pipe(Effect.map((t) => times.push(t)))
-          ),
+        () => limiter.withPermit(Effect.clockWith((c) => c.currentTimeMillis).pipe(Effect.map((t) => times.push(t)))),
         { concurrency: "unbounded" }
       ).pipe(Effect.fork)
       yield* TestClock.adjust("5 minutes")
@@ -28,12 +24,44 @@ describe("RateLimit", () => {
     Effect.gen(function* () {
       const limiter = yield* RateLimit.make()
       yield* limiter.observe({ status: 200, remaining: 0, retryAtMillis: 30_000 })
-      const fiber = yield* Effect.zipRight(
-        limiter.acquire,
-        Effect.clockWith((c) => c.currentTimeMillis)
-      ).pipe(Effect.fork)
+      const fiber = yield* limiter.withPermit(Effect.clockWith((c) => c.currentTimeMillis)).pipe(Effect.fork)
       yield* TestClock.adjust("1 minute")
       expect(yield* Fiber.join(fiber)).toBe(30_000)
+    })
+  )
+
+  it.effect("counts a slot from when its request completed, not when it was sent", () =>
+    Effect.gen(function* () {
+      const limiter = yield* RateLimit.make({ requestsPerMinute: 2 })
+      const started: Array<number> = []
+      const request = (latency: Duration.DurationInput) =>
+        limiter.withPermit(
+          Effect.zipRight(
+            Effect.clockWith((c) => c.currentTimeMillis).pipe(Effect.map((t) => started.push(t))),
+            Effect.sleep(latency)
+          )
+        )
+      // Two slow requests (5 s each, e.g. a slow connection): the third may start only a full window
+      // after the first one completed, since the server may have counted it as late as that.
+      const fiber = yield* Effect.all([request("5 seconds"), request("5 seconds"), request("0 millis")], {
+        concurrency: "unbounded"
+      }).pipe(Effect.fork)
+      yield* TestClock.adjust("2 minutes")
+      yield* Fiber.join(fiber)
+      expect(started).toEqual([0, 0, 65_000])
+    })
+  )
+
+  it.effect("an interrupted waiter gives its place back", () =>
+    Effect.gen(function* () {
+      const limiter = yield* RateLimit.make({ requestsPerMinute: 1 })
+      yield* limiter.withPermit(Effect.void)
+      const waiting = yield* limiter.withPermit(Effect.void).pipe(Effect.fork)
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.interrupt(waiting)
+      const next = yield* limiter.withPermit(Effect.clockWith((c) => c.currentTimeMillis)).pipe(Effect.fork)
+      yield* TestClock.adjust("1 minute")
+      expect(yield* Fiber.join(next)).toBe(60_000)
     })
   )
 

@@ -89,7 +89,8 @@ export const make = (
     )
     // Scoped requests: closing the scope (success, failure, timeout or interruption) aborts the
     // underlying connection, so a cancelled wait leaves no socket open.
-    const http = HttpClient.withScope(yield* HttpClient.HttpClient)
+    // No `traceparent` to a third-party API: our trace ids are ours (and it saves work per request).
+    const http = HttpClient.withScope(yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
     const channel = Option.match(config.channel, { onNone: () => userAgent, onSome: (c) => `${userAgent} ${c}` })
     const headers = {
       accept: "application/json",

@@ -32,6 +32,9 @@ describe("VoucherifyClient", () => {
       expect(request?.headers["user-agent"]).toBe(`voucherify-effect/${version}`)
       expect(request?.headers["x-voucherify-channel"]).toBe(`voucherify-effect/${version}`)
       expect(request?.headers["x-voucherify-api-version"]).toBeUndefined()
+      // Trace context stays inside the caller's system.
+      expect(request?.headers.traceparent).toBeUndefined()
+      expect(request?.headers.b3).toBeUndefined()
     })
   )
 

@@ -5,8 +5,9 @@
  *
  * @since 0.1.0
  */
-import type { Either, ParseResult } from "effect"
-import { Schema } from "effect"
+import type * as Either from "effect/Either"
+import type * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import { AsyncActionId, RequestId } from "./AsyncActionId.js"
 import * as AsyncActionResult from "./AsyncActionResult.js"
 import { AsyncActionType } from "./AsyncActionType.js"

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /**
  * The id of an async action: `aa_` followed by 1..64 ASCII letters or digits (e.g. `aa_0afb3d009a55814a48`).

@@ -3,7 +3,10 @@
  *
  * @since 0.1.0
  */
-import { DateTime, Either, ParseResult, Schema } from "effect"
+import * as DateTime from "effect/DateTime"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import { AsyncActionListItem } from "./AsyncAction.js"
 import * as Decoder from "./Decoder.js"
 import * as IsoDateTime from "./IsoDateTime.js"

@@ -7,7 +7,10 @@
  *
  * @since 0.1.0
  */
-import { Data, Either, type ParseResult, Schema } from "effect"
+import * as Data from "effect/Data"
+import * as Either from "effect/Either"
+import type * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import { withFallback } from "./internal/compile.js"
 
 /**

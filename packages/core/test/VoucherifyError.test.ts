@@ -271,7 +271,13 @@ describe("invalidResponse on hostile bodies", () => {
     const decoded = AsyncActionList.decodeJson(body)
     expect(decoded._tag).toBe("Left")
     if (decoded._tag !== "Left") return
-    const error = VoucherifyError.invalidResponse({ status: 200, method: "GET", path: "/v1/async-actions", body, failure: decoded.left })
+    const error = VoucherifyError.invalidResponse({
+      status: 200,
+      method: "GET",
+      path: "/v1/async-actions",
+      body,
+      failure: decoded.left
+    })
     expect(error.reason).toBe("SchemaMismatch")
     expect(error.message.length).toBeLessThan(2_000)
   })

@@ -11,20 +11,18 @@ import {
   type AsyncActionList as AsyncActionListModule,
   VoucherifyError
 } from "@voucherify-effect/core"
-import {
-  Chunk,
-  Clock,
-  Context,
-  Duration,
-  Effect,
-  Either,
-  Layer,
-  Option,
-  ScheduleDecision,
-  ScheduleIntervals,
-  Schema,
-  Stream
-} from "effect"
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as ScheduleDecision from "effect/ScheduleDecision"
+import * as ScheduleIntervals from "effect/ScheduleIntervals"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import * as Pagination from "./Pagination.js"
 import * as PollPolicy from "./PollPolicy.js"
 import { VoucherifyClient } from "./VoucherifyClient.js"

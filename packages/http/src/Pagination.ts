@@ -14,7 +14,9 @@
  */
 import type { AsyncAction, AsyncActionList } from "@voucherify-effect/core"
 import { VoucherifyError } from "@voucherify-effect/core"
-import { DateTime, Either, Option } from "effect"
+import * as DateTime from "effect/DateTime"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 
 /**
  * Where the walk is.

@@ -4,7 +4,8 @@
  *
  * @since 0.1.0
  */
-import { Duration, Schedule } from "effect"
+import * as Duration from "effect/Duration"
+import * as Schedule from "effect/Schedule"
 
 /**
  * A polling schedule: each output is ignored; only its delays matter.

@@ -9,7 +9,14 @@
  * @since 0.1.0
  */
 import { VoucherifyError } from "@voucherify-effect/core"
-import { Clock, Context, Deferred, Duration, Effect, FiberId, Layer, Ref } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as FiberId from "effect/FiberId"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
 
 /**
  * @since 0.1.0

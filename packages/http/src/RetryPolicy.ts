@@ -8,7 +8,10 @@
  * @since 0.1.0
  */
 import { VoucherifyError } from "@voucherify-effect/core"
-import { Context, Duration, Effect, Schedule } from "effect"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 
 /**
  * @since 0.1.0

@@ -5,7 +5,12 @@
  * @since 0.1.0
  */
 import { VoucherifyError } from "@voucherify-effect/core"
-import { Config, Duration, Effect, Either, Option, Redacted } from "effect"
+import * as Config from "effect/Config"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 
 /**
  * The documented regional clusters (`https://{cluster}.voucherify.io`).

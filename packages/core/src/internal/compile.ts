@@ -11,8 +11,12 @@
  *
  * @internal
  */
-import { SchemaAST as AST, Either, Option, type ParseResult } from "effect"
+
+import * as Either from "effect/Either"
 import { identity } from "effect/Function"
+import * as Option from "effect/Option"
+import type * as ParseResult from "effect/ParseResult"
+import * as AST from "effect/SchemaAST"
 
 /** @internal */
 export const Fail: unique symbol = Symbol.for("@voucherify-effect/core/internal/compile/Fail")

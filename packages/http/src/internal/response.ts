@@ -1,7 +1,8 @@
 // Turns one HTTP exchange into a value or a tagged error. Kept free of I/O so the mapping of every
 // status, header and body is unit-testable on its own.
 import { ApiErrorBody, type Decoder, VoucherifyError } from "@voucherify-effect/core"
-import { Either, Option } from "effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 
 export interface Exchange {
   readonly method: string

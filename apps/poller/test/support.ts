@@ -55,7 +55,10 @@ export interface RunOptions {
 const baseEnv = (): Record<string, string> => {
   const env: Record<string, string> = {}
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith("VOUCHERIFY_") && key !== "FORCE_COLOR") env[key] = value
+    // The caller's colour settings must not leak into tests that check colours; they set them explicitly.
+    if (value !== undefined && !key.startsWith("VOUCHERIFY_") && key !== "FORCE_COLOR" && key !== "NO_COLOR") {
+      env[key] = value
+    }
   }
   return env
 }

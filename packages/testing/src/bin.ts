@@ -6,8 +6,7 @@
  * @since 0.1.0
  */
 import { parseArgs } from "node:util"
-import { NodeRuntime } from "@effect/platform-node"
-import { Console, Effect, Either, Redacted } from "effect"
+import { Console, Effect, Either, Fiber, Redacted } from "effect"
 import * as Emulator from "./Emulator.js"
 import * as Faults from "./Faults.js"
 
@@ -103,4 +102,11 @@ const program = Effect.gen(function* () {
   )
 )
 
-NodeRuntime.runMain(program, { disablePrettyLogger: true })
+// Plain Node signal handling keeps the published bin free of @effect/platform-node: interrupting the
+// fiber closes the scope, which stops the server and destroys its sockets.
+const fiber = Effect.runFork(program)
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    Effect.runFork(Fiber.interrupt(fiber)).addObserver(() => process.exit(0))
+  })
+}

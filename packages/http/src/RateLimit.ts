@@ -139,8 +139,14 @@ export const make = (options: Options = {}): Effect.Effect<RateLimiter, Voucheri
             return running === undefined ? Effect.void : Deferred.succeed(running, undefined)
           })
 
-    const withPermit = <A, E, R>(request: Effect.Effect<A, E, R>) =>
+    const limited = <A, E, R>(request: Effect.Effect<A, E, R>) =>
       Effect.acquireUseRelease(reserve, () => request, complete)
+    // Without a configured limit only the server's pauses apply: skip the gate while there is none.
+    const pausesOnly = <A, E, R>(request: Effect.Effect<A, E, R>) =>
+      Effect.flatMap(Ref.get(pauseUntil), (until) =>
+        until === 0 ? request : Effect.zipRight(waitUntil(until), request)
+      )
+    const withPermit = limit === undefined ? pausesOnly : limited
 
     const observe = (observation: Observation) =>
       Effect.gen(function* () {

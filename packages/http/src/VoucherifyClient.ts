@@ -8,6 +8,7 @@
 import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
 import * as Headers from "@effect/platform/Headers"
 import { type Decoder, VoucherifyError } from "@voucherify-effect/core"
+import * as Clock from "effect/Clock"
 import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -119,21 +120,23 @@ export const make = (
         )
         const response: HttpClientResponse.HttpClientResponse = yield* http.execute(request)
         const body = yield* response.text
-        const nowMillis = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
+        const nowMillis = yield* Clock.currentTimeMillis
+        // `headers` is rebuilt on every access of a web Response: read it once.
+        const responseHeaders = response.headers
         const exchange: Response.Exchange = {
           method: "GET",
           path,
           status: response.status,
-          headers: response.headers,
+          headers: responseHeaders,
           body,
           nowMillis
         }
         yield* limiter.observe({
           status: response.status,
-          remaining: Response.parseRemaining(response.headers["x-rate-limit-remaining"]),
-          retryAtMillis: Response.parseRetryAt(response.headers["x-rate-limit-retry"]),
+          remaining: Response.parseRemaining(responseHeaders["x-rate-limit-remaining"]),
+          retryAtMillis: Response.parseRetryAt(responseHeaders["x-rate-limit-retry"]),
           retryAfterMillis:
-            response.status === 429 ? Response.parseRetryAfter(response.headers["retry-after"], nowMillis) : undefined
+            response.status === 429 ? Response.parseRetryAfter(responseHeaders["retry-after"], nowMillis) : undefined
         })
         if (response.status < 200 || response.status > 299) return yield* Response.toApiError(exchange)
         return yield* Response.decodeSuccess(exchange, options.decode)
@@ -151,23 +154,36 @@ export const make = (
         })
       )
 
+    const logFailure = (path: string) => (error: VoucherifyError.VoucherifyError) =>
+      Effect.logDebug("Voucherify request failed").pipe(
+        Effect.annotateLogs({ path, error: error._tag, transient: VoucherifyError.isTransient(error) })
+      )
+
     const get = <A>(options: GetOptions<A>): Effect.Effect<A, VoucherifyError.VoucherifyError> =>
-      Effect.gen(function* () {
+      Effect.flatMap(CurrentRetryPolicy, (policy) => {
         const path = displayPath(options)
-        const policy = yield* CurrentRetryPolicy
         // Waiting for the limiter does not count against the per-request timeout.
-        return yield* limiter.withPermit(attempt(options, path)).pipe(
-          Effect.tapError((error) =>
-            Effect.logDebug("Voucherify request failed").pipe(
-              Effect.annotateLogs({ path, error: error._tag, transient: VoucherifyError.isTransient(error) })
-            )
-          ),
-          Effect.retry(policy)
+        const once = limiter.withPermit(attempt(options, path)).pipe(Effect.tapError(logFailure(path)))
+        // The retry schedule is only set up once a first attempt has failed with a transient error:
+        // the common, successful request pays nothing for it.
+        return Effect.catchAll(once, (first) =>
+          VoucherifyError.isTransient(first) ? Effect.retry(replayFailure(first, once), policy) : Effect.fail(first)
         )
       }).pipe(Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, ...secretHeaderNames]))
 
     return { config, get }
   })
+
+// An effect that fails with `first` the first time it runs and behaves as `effect` afterwards, so the
+// retry schedule sees the failure that already happened as its first input.
+const replayFailure = <A, E>(first: E, effect: Effect.Effect<A, E>): Effect.Effect<A, E> => {
+  let replayed = false
+  return Effect.suspend(() => {
+    if (replayed) return effect
+    replayed = true
+    return Effect.fail(first)
+  })
+}
 
 const displayPath = (options: GetOptions<unknown>): string => {
   const query = (options.urlParams ?? []).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&")

@@ -20,30 +20,11 @@ import * as Setup from "./internal/setup.js"
  * @since 0.1.0
  * @category models
  */
-export interface EmulatorOptions {
+export interface EmulatorOptions extends Setup.CommonOptions {
   /** Port to listen on; 0 (default) picks a free one. */
   readonly port?: number | undefined
   /** Loopback only: `127.0.0.1` (default), `localhost` or `::1`. */
   readonly host?: string | undefined
-  /** How many historical actions to seed (default 0). */
-  readonly seed?: number | undefined
-  /** PRNG seed for seeded data and ids (default 1). */
-  readonly seedValue?: number | undefined
-  readonly appId?: string | undefined
-  readonly secretKey?: string | Redacted.Redacted<string> | undefined
-  /** Tokens accepted as `Authorization: Bearer <token>`. */
-  readonly accessTokens?: ReadonlyArray<string> | undefined
-  /** Requests per fixed one-minute window; `undefined` turns rate limiting off. */
-  readonly rateLimitPerMinute?: number | undefined
-  /** `end_date` keeps `created_at <= end_date` instead of `<` (default false). */
-  readonly endDateInclusive?: boolean | undefined
-  /** Page size when `limit` is absent (default 10). */
-  readonly defaultLimit?: number | undefined
-  readonly faults?: Faults.FaultProfile | undefined
-  /** IN_PROGRESS time of actions started through the API (default 2000 ms). */
-  readonly defaultDurationMillis?: number | undefined
-  /** ENQUEUED time of actions started through the API (default 0 ms). */
-  readonly defaultStartAfterMillis?: number | undefined
 }
 
 /**

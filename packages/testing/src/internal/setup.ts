@@ -5,17 +5,26 @@ import * as Faults from "../Faults.js"
 import * as Seed from "../Seed.js"
 import * as Router from "./router.js"
 
+/** Options shared by the socket server and the in-memory emulator. */
 export interface CommonOptions {
+  /** How many historical actions to seed (default 0). */
   readonly seed?: number | undefined
+  /** PRNG seed for seeded data and ids (default 1). */
   readonly seedValue?: number | undefined
   readonly appId?: string | undefined
   readonly secretKey?: string | Redacted.Redacted<string> | undefined
+  /** Tokens accepted as `Authorization: Bearer <token>`. */
   readonly accessTokens?: ReadonlyArray<string> | undefined
+  /** Requests per fixed one-minute window; `undefined` turns rate limiting off. */
   readonly rateLimitPerMinute?: number | undefined
+  /** `end_date` keeps `created_at <= end_date` instead of `<` (default false). */
   readonly endDateInclusive?: boolean | undefined
+  /** Page size when `limit` is absent (default 10). */
   readonly defaultLimit?: number | undefined
   readonly faults?: Faults.FaultProfile | undefined
+  /** IN_PROGRESS time of actions started through the API (default 2000 ms). */
   readonly defaultDurationMillis?: number | undefined
+  /** ENQUEUED time of actions started through the API (default 0 ms). */
   readonly defaultStartAfterMillis?: number | undefined
 }
 

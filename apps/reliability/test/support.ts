@@ -115,7 +115,7 @@ const nullBodyStatuses = new Set([101, 103, 204, 205, 304])
 /** An HttpClient that records every request and answers with `replies` in turn (cycling). */
 export const scripted = (replies: ReadonlyArray<Reply>): Script => {
   const requests: Script["requests"] = []
-  const client = HttpClient.make((request: HttpClientRequest.HttpClientRequest, url) =>
+  const client = HttpClient.make((request: HttpClientRequest.HttpClientRequest, url, signal) =>
     Effect.suspend(() => {
       requests.push({ url, headers: { ...request.headers } })
       const reply = replies[(requests.length - 1) % replies.length]!
@@ -124,7 +124,17 @@ export const scripted = (replies: ReadonlyArray<Reply>): Script => {
           new HttpClientError.RequestError({ request, reason: "Transport", description: reply.transport })
         )
       }
-      if ("hang" in reply) return Effect.never
+      // A server that never answers: give up only when the request's AbortSignal fires, like platform clients.
+      if ("hang" in reply) {
+        return Effect.async<never, HttpClientError.RequestError>((resume) => {
+          const abort = () =>
+            resume(
+              Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", description: "aborted" }))
+            )
+          if (signal.aborted) abort()
+          else signal.addEventListener("abort", abort, { once: true })
+        })
+      }
       return Effect.succeed(
         HttpClientResponse.fromWeb(
           request,

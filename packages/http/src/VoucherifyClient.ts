@@ -17,6 +17,8 @@ import type * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
+import * as Deadlines from "./internal/deadline.js"
 import * as Response from "./internal/response.js"
 import { version } from "./internal/version.js"
 import * as RateLimit from "./RateLimit.js"
@@ -84,13 +86,14 @@ const transportReason = (error: { readonly reason: string; readonly cause?: unkn
 /**
  * Builds the client from a validated configuration, on the `HttpClient` in context. Uses the shared
  * `VoucherifyRateLimiter` when one is provided, otherwise a private one that only honours server pauses.
+ * Scoped: the per-request deadline watchdog lives as long as the scope.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = (
   config: VoucherifyConfig.VoucherifyConfig
-): Effect.Effect<Service, VoucherifyError.InvalidConfig, HttpClient.HttpClient> =>
+): Effect.Effect<Service, VoucherifyError.InvalidConfig, HttpClient.HttpClient | Scope.Scope> =>
   Effect.gen(function* () {
     const limiter = yield* Effect.serviceOption(RateLimit.VoucherifyRateLimiter).pipe(
       Effect.flatMap(Option.match({ onSome: Effect.succeed, onNone: () => RateLimit.make() }))
@@ -112,7 +115,11 @@ export const make = (
     }
     const timeoutMillis = Duration.toMillis(config.requestTimeout)
 
-    const attempt = <A>(options: GetOptions<A>, path: string): Effect.Effect<A, VoucherifyError.VoucherifyError> =>
+    // One request and its body, in the request scope the caller provides (closing it aborts the connection).
+    const exchange = <A>(
+      options: GetOptions<A>,
+      path: string
+    ): Effect.Effect<A, VoucherifyError.VoucherifyError, Scope.Scope> =>
       Effect.gen(function* () {
         const request = HttpClientRequest.get(`${config.baseUrl}${options.path}`).pipe(
           HttpClientRequest.setUrlParams(options.urlParams ?? []),
@@ -123,7 +130,7 @@ export const make = (
         const nowMillis = yield* Clock.currentTimeMillis
         // `headers` is rebuilt on every access of a web Response: read it once.
         const responseHeaders = response.headers
-        const exchange: Response.Exchange = {
+        const received: Response.Exchange = {
           method: "GET",
           path,
           status: response.status,
@@ -138,20 +145,22 @@ export const make = (
           retryAfterMillis:
             response.status === 429 ? Response.parseRetryAfter(responseHeaders["retry-after"], nowMillis) : undefined
         })
-        if (response.status < 200 || response.status > 299) return yield* Response.toApiError(exchange)
-        return yield* Response.decodeSuccess(exchange, options.decode)
+        if (response.status < 200 || response.status > 299) return yield* Response.toApiError(received)
+        return yield* Response.decodeSuccess(received, options.decode)
       }).pipe(
-        Effect.scoped,
         Effect.catchTags({
           RequestError: (error) =>
             new VoucherifyError.TransportError({ method: "GET", path, reason: transportReason(error) }),
           ResponseError: (error) =>
             new VoucherifyError.TransportError({ method: "GET", path, reason: transportReason(error) })
-        }),
-        Effect.timeoutFail({
-          duration: config.requestTimeout,
-          onTimeout: () => new VoucherifyError.RequestTimeout({ method: "GET", path, timeoutMillis })
         })
+      )
+
+    const deadlines = yield* Deadlines.make(config.requestTimeout)
+    const attempt = <A>(options: GetOptions<A>, path: string): Effect.Effect<A, VoucherifyError.VoucherifyError> =>
+      deadlines.within(
+        exchange(options, path),
+        () => new VoucherifyError.RequestTimeout({ method: "GET", path, timeoutMillis })
       )
 
     const logFailure = (path: string) => (error: VoucherifyError.VoucherifyError) =>
@@ -199,7 +208,7 @@ const displayPath = (options: GetOptions<unknown>): string => {
 export const layer = (
   options: VoucherifyConfig.Options
 ): Layer.Layer<VoucherifyClient, VoucherifyError.InvalidConfig, HttpClient.HttpClient> =>
-  Layer.effect(VoucherifyClient, Effect.flatMap(VoucherifyConfig.make(options), make))
+  Layer.scoped(VoucherifyClient, Effect.flatMap(VoucherifyConfig.make(options), make))
 
 /**
  * The client from the environment (`VOUCHERIFY_*`, see `VoucherifyConfig.fromEnv`), with optional overrides.
@@ -211,4 +220,4 @@ export const layerConfig = (
   config: Config.Config<VoucherifyConfig.Options> = VoucherifyConfig.fromEnv,
   overrides: VoucherifyConfig.Options = {}
 ): Layer.Layer<VoucherifyClient, VoucherifyError.InvalidConfig, HttpClient.HttpClient> =>
-  Layer.effect(VoucherifyClient, Effect.flatMap(VoucherifyConfig.load(config, overrides), make))
+  Layer.scoped(VoucherifyClient, Effect.flatMap(VoucherifyConfig.load(config, overrides), make))

@@ -50,7 +50,10 @@ export interface Options {
   readonly accessToken?: Redacted.Redacted<string> | undefined
   /** Sent as `X-Voucherify-API-Version` (for example `v2018-08-01`). */
   readonly apiVersion?: string | undefined
-  /** Per-request timeout; default 30 seconds (the API's load balancer gives up at 3 minutes). */
+  /**
+   * Per-request timeout; default 30 seconds (the API's load balancer gives up at 3 minutes). Enforced by
+   * aborting the request's `AbortSignal`, which every `@effect/platform` client honours.
+   */
   readonly requestTimeout?: Duration.DurationInput | undefined
   /** Appended to the `X-Voucherify-Channel` and `User-Agent` values, e.g. your application's name. */
   readonly channel?: string | undefined

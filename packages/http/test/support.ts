@@ -32,7 +32,7 @@ export interface Script {
 
 export const scripted = (handler: (url: URL, index: number) => Reply | Effect.Effect<Reply>): Script => {
   const requests: Array<Recorded> = []
-  const client = HttpClient.make((request: HttpClientRequest.HttpClientRequest, url) =>
+  const client = HttpClient.make((request: HttpClientRequest.HttpClientRequest, url, signal) =>
     Effect.gen(function* () {
       const at = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
       requests.push({ url, headers: { ...request.headers }, at })
@@ -41,7 +41,17 @@ export const scripted = (handler: (url: URL, index: number) => Reply | Effect.Ef
       if ("transport" in reply) {
         return yield* new HttpClientError.RequestError({ request, reason: "Transport", description: reply.transport })
       }
-      if ("hang" in reply) return yield* Effect.never
+      // A server that never answers: like every @effect/platform client, give up when the signal aborts.
+      if ("hang" in reply) {
+        return yield* Effect.async<never, HttpClientError.RequestError>((resume) => {
+          const abort = () =>
+            resume(
+              Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", description: "aborted" }))
+            )
+          if (signal.aborted) abort()
+          else signal.addEventListener("abort", abort, { once: true })
+        })
+      }
       const body = reply.raw ?? (reply.body === undefined ? "" : JSON.stringify(reply.body))
       return HttpClientResponse.fromWeb(
         request,

@@ -94,8 +94,17 @@ const bodyText = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<s
   }
 }
 
+const untilAborted = (request: HttpClientRequest.HttpClientRequest, signal: AbortSignal) =>
+  Effect.async<never, HttpClientError.RequestError>((resume) => {
+    const abort = () =>
+      resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", description: "Aborted" })))
+    if (signal.aborted) abort()
+    else signal.addEventListener("abort", abort, { once: true })
+    return Effect.sync(() => signal.removeEventListener("abort", abort))
+  })
+
 const toClient = (router: Router.Router): HttpClient.HttpClient =>
-  HttpClient.make((request, url) =>
+  HttpClient.make((request, url, signal) =>
     Effect.gen(function* () {
       const body = yield* bodyText(request)
       const response = yield* router.handle({
@@ -106,7 +115,8 @@ const toClient = (router: Router.Router): HttpClient.HttpClient =>
       })
       const transport = response.transport
       if (transport !== undefined) {
-        if (transport._tag === "Hang") return yield* Effect.never
+        // Like a socket that never answers: only interruption or the request's AbortSignal ends the wait.
+        if (transport._tag === "Hang") return yield* untilAborted(request, signal)
         return yield* new HttpClientError.RequestError({
           request,
           reason: "Transport",

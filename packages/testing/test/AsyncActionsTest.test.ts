@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { AsyncActions, PollPolicy } from "@voucherify-effect/http"
+import { AsyncActions, PollPolicy, RetryPolicy } from "@voucherify-effect/http"
 import { Chunk, Effect, Fiber, Stream, TestClock } from "effect"
 import * as AsyncActionsTest from "../src/AsyncActionsTest.js"
 import { InMemoryEmulator } from "../src/InMemory.js"
@@ -38,6 +38,24 @@ describe("AsyncActionsTest (real client, in-memory emulator, virtual time)", () 
       expect(snapshots.map((a) => a.progress)).toEqual([0, 20, 40, 60, 80, 100])
       const error = yield* AsyncActions.awaitCompletion(created.id).pipe(Effect.flip)
       expect(error._tag).toBe("AsyncActionFailed")
+    }).pipe(Effect.provide(AsyncActionsTest.layer()))
+  )
+
+  it.effect("a request the emulator never answers ends at the per-request timeout, in virtual time", () =>
+    Effect.gen(function* () {
+      const emulator = yield* InMemoryEmulator
+      const created = yield* emulator.createAction({ type: "VOUCHERS.IMPORT", durationMillis: 0 })
+      yield* emulator.setFaults({ script: ["hang"] })
+      const fiber = yield* AsyncActions.get(created.id).pipe(
+        RetryPolicy.withPolicy(RetryPolicy.none),
+        Effect.flip,
+        Effect.fork
+      )
+      yield* TestClock.adjust("29 seconds")
+      expect(fiber.unsafePoll()).toBeNull()
+      yield* TestClock.adjust("1 second")
+      const error = yield* Fiber.join(fiber)
+      expect(error._tag).toBe("RequestTimeout")
     }).pipe(Effect.provide(AsyncActionsTest.layer()))
   )
 })

@@ -1,0 +1,63 @@
+// Per-request deadlines without a fiber per request. Every request of a client has the same timeout, so
+// deadlines arrive in order: one watchdog fiber takes them first-in first-out, sleeps until each one that
+// is still running is due, and closes its scope, which aborts the request through the AbortSignal every
+// @effect/platform client honours. The request itself stays on the caller's fiber (`Effect.timeoutFail`
+// would run it in a forked fiber, the largest single cost per request measured on real sockets).
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Queue from "effect/Queue"
+import * as Scope from "effect/Scope"
+
+interface Entry {
+  readonly deadline: number
+  readonly scope: Scope.CloseableScope
+  done: boolean
+  expired: boolean
+}
+
+export interface Deadlines {
+  /** Runs `effect` in a request scope closed at the deadline; a failure after that becomes `onExpired()`. */
+  readonly within: <A, E, R, E2>(
+    effect: Effect.Effect<A, E, R | Scope.Scope>,
+    onExpired: () => E2
+  ) => Effect.Effect<A, E | E2, Exclude<R, Scope.Scope>>
+}
+
+export const make = (timeout: Duration.Duration): Effect.Effect<Deadlines, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const millis = Duration.toMillis(timeout)
+    const queue = yield* Queue.unbounded<Entry>()
+
+    const watch = Effect.gen(function* () {
+      const entry = yield* Queue.take(queue)
+      if (entry.done) return
+      const now = yield* Clock.currentTimeMillis
+      if (entry.deadline > now) yield* Effect.sleep(Duration.millis(entry.deadline - now))
+      if (entry.done) return
+      entry.expired = true
+      yield* Scope.close(entry.scope, Exit.void)
+    })
+    yield* Effect.forkScoped(Effect.forever(watch))
+
+    const within = <A, E, R, E2>(effect: Effect.Effect<A, E, R | Scope.Scope>, onExpired: () => E2) =>
+      Effect.flatMap(Scope.make(), (scope) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const entry: Entry = { deadline: now + millis, scope, done: false, expired: false }
+          Queue.unsafeOffer(queue, entry)
+          return effect.pipe(
+            Effect.provideService(Scope.Scope, scope),
+            Effect.catchAll((error) => Effect.fail(entry.expired ? onExpired() : error)),
+            Effect.ensuring(
+              Effect.suspend(() => {
+                entry.done = true
+                return Scope.close(scope, Exit.void)
+              })
+            )
+          )
+        })
+      )
+
+    return { within }
+  })

@@ -158,10 +158,11 @@ export const make = (
 
     const deadlines = yield* Deadlines.make(config.requestTimeout)
     const attempt = <A>(options: GetOptions<A>, path: string): Effect.Effect<A, VoucherifyError.VoucherifyError> =>
-      deadlines.within(
-        exchange(options, path),
-        () => new VoucherifyError.RequestTimeout({ method: "GET", path, timeoutMillis })
-      )
+      deadlines.within(exchange(options, path), {
+        // An aborted request surfaces from the transport; anything else already had its answer.
+        isAbort: (error) => error._tag === "TransportError",
+        onExpired: () => new VoucherifyError.RequestTimeout({ method: "GET", path, timeoutMillis })
+      })
 
     const logFailure = (path: string) => (error: VoucherifyError.VoucherifyError) =>
       Effect.logDebug("Voucherify request failed").pipe(

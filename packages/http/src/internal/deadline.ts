@@ -18,10 +18,13 @@ interface Entry {
 }
 
 export interface Deadlines {
-  /** Runs `effect` in a request scope closed at the deadline; a failure after that becomes `onExpired()`. */
+  /**
+   * Runs `effect` in a request scope closed at the deadline. A failure the abort caused (`isAbort`) after the
+   * deadline becomes `onExpired()`; an answer that arrived in time keeps its own outcome.
+   */
   readonly within: <A, E, R, E2>(
     effect: Effect.Effect<A, E, R | Scope.Scope>,
-    onExpired: () => E2
+    options: { readonly isAbort: (error: E) => boolean; readonly onExpired: () => E2 }
   ) => Effect.Effect<A, E | E2, Exclude<R, Scope.Scope>>
 }
 
@@ -41,14 +44,19 @@ export const make = (timeout: Duration.Duration): Effect.Effect<Deadlines, never
     })
     yield* Effect.forkScoped(Effect.forever(watch))
 
-    const within = <A, E, R, E2>(effect: Effect.Effect<A, E, R | Scope.Scope>, onExpired: () => E2) =>
+    const within = <A, E, R, E2>(
+      effect: Effect.Effect<A, E, R | Scope.Scope>,
+      options: { readonly isAbort: (error: E) => boolean; readonly onExpired: () => E2 }
+    ) =>
       Effect.flatMap(Scope.make(), (scope) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
           const entry: Entry = { deadline: now + millis, scope, done: false, expired: false }
           Queue.unsafeOffer(queue, entry)
           return effect.pipe(
             Effect.provideService(Scope.Scope, scope),
-            Effect.catchAll((error) => Effect.fail(entry.expired ? onExpired() : error)),
+            Effect.catchAll((error) =>
+              Effect.fail(entry.expired && options.isAbort(error) ? options.onExpired() : error)
+            ),
             Effect.ensuring(
               Effect.suspend(() => {
                 entry.done = true

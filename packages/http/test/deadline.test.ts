@@ -1,0 +1,48 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Deferred, Duration, Effect, Exit, Fiber, Scope, TestClock } from "effect"
+import * as Deadlines from "../src/internal/deadline.js"
+
+// A request that ends when its scope is closed (as an aborted platform request does) or after `millis`.
+const request = (millis: number) =>
+  Effect.gen(function* () {
+    const scope = yield* Effect.scope
+    const aborted = yield* Deferred.make<void>()
+    yield* Scope.addFinalizer(scope, Deferred.succeed(aborted, undefined))
+    return yield* Effect.raceFirst(
+      Effect.as(Effect.sleep(Duration.millis(millis)), "answered" as const),
+      Effect.zipRight(Deferred.await(aborted), Effect.fail("aborted" as const))
+    )
+  })
+
+const options = { isAbort: (error: string) => error === "aborted", onExpired: () => "timeout" as const }
+
+describe("deadline watchdog", () => {
+  it.scoped("aborts each overdue request at its own deadline and leaves the others alone", () =>
+    Effect.gen(function* () {
+      const deadlines = yield* Deadlines.make(Duration.seconds(10))
+      const slow = yield* deadlines.within(request(60_000), options).pipe(Effect.exit, Effect.fork)
+      yield* TestClock.adjust("4 seconds")
+      const quick = yield* deadlines.within(request(2_000), options).pipe(Effect.exit, Effect.fork)
+      const late = yield* deadlines.within(request(60_000), options).pipe(Effect.exit, Effect.fork)
+      yield* TestClock.adjust("5 seconds")
+      expect(yield* Fiber.join(quick)).toEqual(Exit.succeed("answered"))
+      expect(slow.unsafePoll()).toBeNull()
+      yield* TestClock.adjust("1 second")
+      expect(yield* Fiber.join(slow)).toEqual(Exit.fail("timeout"))
+      expect(late.unsafePoll()).toBeNull()
+      yield* TestClock.adjust("4 seconds")
+      expect(yield* Fiber.join(late)).toEqual(Exit.fail("timeout"))
+    })
+  )
+
+  it.scoped("a failure that is not the abort keeps its own error even past the deadline", () =>
+    Effect.gen(function* () {
+      const deadlines = yield* Deadlines.make(Duration.seconds(1))
+      const fiber = yield* deadlines
+        .within(Effect.zipRight(Effect.sleep("2 seconds"), Effect.fail("not found")), options)
+        .pipe(Effect.exit, Effect.fork)
+      yield* TestClock.adjust("3 seconds")
+      expect(yield* Fiber.join(fiber)).toEqual(Exit.fail("not found"))
+    })
+  )
+})

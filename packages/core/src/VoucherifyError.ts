@@ -303,7 +303,11 @@ export class RequestTimeout extends Schema.TaggedError<RequestTimeout>("@voucher
 export class WaitTimeout extends Schema.TaggedError<WaitTimeout>("@voucherify-effect/WaitTimeout")("WaitTimeout", {
   id: Schema.String,
   timeoutMillis: Schema.Number,
-  lastAction: Schema.optional(AsyncAction)
+  lastAction: Schema.optional(AsyncAction),
+  /** Polls that got an answer or failed, so a timeout that hid an outage is visible. */
+  polls: Schema.optional(Schema.Number),
+  /** Polls that failed (after their own retries) by error tag, e.g. `{ RateLimited: 2 }`. */
+  failedPolls: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Number }))
 }) {
   readonly [TypeId] = TypeId
   override get message() {
@@ -311,7 +315,11 @@ export class WaitTimeout extends Schema.TaggedError<WaitTimeout>("@voucherify-ef
       this.lastAction === undefined
         ? "no state was seen"
         : `last seen ${this.lastAction.status}${this.lastAction.progress === undefined ? "" : ` at ${this.lastAction.progress}%`}`
-    return `Timed out after ${this.timeoutMillis}ms waiting for ${this.id}: ${last}`
+    const failed = Object.entries(this.failedPolls ?? {})
+    const failedText =
+      failed.length === 0 ? "" : ` (${failed.map(([tag, count]) => `${count} ${tag}`).join(", ")} among them)`
+    const polls = this.polls === undefined ? "" : `; ${this.polls} poll(s)${failedText}`
+    return `Timed out after ${this.timeoutMillis}ms waiting for ${this.id}: ${last}${polls}`
   }
 }
 

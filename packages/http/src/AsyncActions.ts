@@ -148,6 +148,9 @@ interface WaitState {
   readonly last: Option.Option<AsyncAction.AsyncAction>
   readonly failures: number
   readonly done: boolean
+  /** Every poll so far, and the failed ones by error tag: reported by a timeout. */
+  readonly polls: number
+  readonly failedPolls: Readonly<Record<string, number>>
 }
 
 /**
@@ -233,20 +236,22 @@ export const make: Effect.Effect<Service, never, VoucherifyClient> = Effect.gen(
         // The last poll is aimed this long before the deadline, so its answer can arrive in time.
         const lastPollMargin = Math.min(1000, timeoutMillis / 10)
 
-        const timedOut = (last: Option.Option<AsyncAction.AsyncAction>) =>
+        const timedOut = (state: WaitState) =>
           new VoucherifyError.WaitTimeout({
             id: validId,
             timeoutMillis,
-            ...Option.match(last, { onNone: () => ({}), onSome: (lastAction) => ({ lastAction }) })
+            polls: state.polls,
+            failedPolls: state.failedPolls,
+            ...Option.match(state.last, { onNone: () => ({}), onSome: (lastAction) => ({ lastAction }) })
           })
 
         const poll = (state: WaitState) =>
           Effect.gen(function* () {
             const now = yield* Clock.currentTimeMillis
             const remaining = deadline - now
-            if (remaining <= 0) return yield* timedOut(state.last)
+            if (remaining <= 0) return yield* timedOut(state)
             return yield* fetchAction(validId).pipe(
-              Effect.timeoutFail({ duration: Duration.millis(remaining), onTimeout: () => timedOut(state.last) })
+              Effect.timeoutFail({ duration: Duration.millis(remaining), onTimeout: () => timedOut(state) })
             )
           })
 
@@ -256,10 +261,10 @@ export const make: Effect.Effect<Service, never, VoucherifyClient> = Effect.gen(
             let scheduleState = state.scheduleState
             let final = false
             if (!state.first) {
-              if (state.final) return yield* timedOut(state.last)
+              if (state.final) return yield* timedOut(state)
               const now = yield* Clock.currentTimeMillis
               const [nextState, , decision] = yield* schedule.step(now, undefined, state.scheduleState)
-              if (ScheduleDecision.isDone(decision)) return yield* timedOut(state.last)
+              if (ScheduleDecision.isDone(decision)) return yield* timedOut(state)
               scheduleState = nextState
               const delay = Math.max(0, ScheduleIntervals.start(decision.intervals) - now)
               const untilLastPoll = deadline - lastPollMargin - now
@@ -279,7 +284,15 @@ export const make: Effect.Effect<Service, never, VoucherifyClient> = Effect.gen(
               yield* Effect.logDebug("Voucherify poll failed, will poll again").pipe(
                 Effect.annotateLogs({ id: validId, error: error._tag })
               )
-              const next: WaitState = { ...state, first: false, final, scheduleState, failures: state.failures + 1 }
+              const next: WaitState = {
+                ...state,
+                first: false,
+                final,
+                scheduleState,
+                failures: state.failures + 1,
+                polls: state.polls + 1,
+                failedPolls: { ...state.failedPolls, [error._tag]: (state.failedPolls[error._tag] ?? 0) + 1 }
+              }
               return Option.some([Chunk.empty<AsyncAction.AsyncAction>(), next] as const)
             }
             const action = result.right
@@ -294,7 +307,9 @@ export const make: Effect.Effect<Service, never, VoucherifyClient> = Effect.gen(
               scheduleState,
               last: Option.some(action),
               failures: 0,
-              done: terminal
+              done: terminal,
+              polls: state.polls + 1,
+              failedPolls: state.failedPolls
             }
             return Option.some([emit, next] as const)
           })
@@ -305,7 +320,9 @@ export const make: Effect.Effect<Service, never, VoucherifyClient> = Effect.gen(
           scheduleState: schedule.initial,
           last: Option.none(),
           failures: 0,
-          done: false
+          done: false,
+          polls: 0,
+          failedPolls: {}
         }
         return Stream.unfoldChunkEffect(initial, step)
       })

@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Exit, Fiber, Stream, TestClock } from "effect"
 import * as AsyncActions from "../src/AsyncActions.js"
 import * as PollPolicy from "../src/PollPolicy.js"
+import * as RetryPolicy from "../src/RetryPolicy.js"
 import { actionJson, clientLayer, type Reply, scripted, validId } from "./support.js"
 
 // An action that is ENQUEUED, then IN_PROGRESS with rising progress, then ends as given, by poll count.
@@ -82,6 +83,28 @@ describe("awaitCompletion", () => {
       const times = script.requests.map((r) => r.at)
       // 0, 4 s, 8 s, then a last poll at 9 s (1 s before the deadline) instead of sleeping past it.
       expect(times).toEqual([0, 4000, 8000, 9000])
+    })
+  )
+
+  it.effect("a timeout reports how many polls failed and why, so an outage behind it is visible", () =>
+    Effect.gen(function* () {
+      const script = scripted((_, i) =>
+        i === 0
+          ? { status: 200, body: actionJson({ id: validId, status: "IN_PROGRESS", progress: 10 }) }
+          : { status: 503 }
+      )
+      const fiber = yield* AsyncActions.awaitCompletion(validId, {
+        schedule: PollPolicy.fixed("5 seconds"),
+        timeout: "30 seconds",
+        maxConsecutiveFailures: 100
+      }).pipe(RetryPolicy.withPolicy(RetryPolicy.none), Effect.provide(clientLayer(script)), Effect.flip, Effect.fork)
+      yield* TestClock.adjust("1 minute")
+      const error = yield* Fiber.join(fiber)
+      if (error._tag !== "WaitTimeout") throw new Error(`expected WaitTimeout, got ${error._tag}`)
+      expect(error.polls).toBe(script.requests.length)
+      expect(error.failedPolls).toEqual({ ServerError: script.requests.length - 1 })
+      expect(error.lastAction?.progress).toBe(10)
+      expect(error.message).toContain("ServerError")
     })
   )
 

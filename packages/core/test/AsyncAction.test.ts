@@ -3,26 +3,13 @@ import { DateTime, Effect, Either, ParseResult, Schema } from "effect"
 import * as fc from "fast-check"
 import * as AsyncAction from "../src/AsyncAction.js"
 import { compile, Fail } from "../src/internal/compile.js"
-import { asJson, getExamples, mutate, normalize, wireActionArb, wireListItemArb } from "./helpers.js"
+import { agreementWith, asJson, getExamples, mutate, normalize, wireActionArb, wireListItemArb } from "./helpers.js"
 
 const schemaDecode = Schema.decodeUnknownEither(AsyncAction.AsyncAction)
 const encode = Schema.encodeSync(AsyncAction.AsyncAction)
 const compiled = compile(AsyncAction.AsyncAction.ast)
 
-/** The fast decoder and the plain Schema decoder give the same outcome (value or error message). */
-const expectAgreement = (input: unknown) => {
-  const fast = AsyncAction.decodeUnknownEither(input)
-  const slow = schemaDecode(input)
-  expect(Either.isRight(fast)).toBe(Either.isRight(slow))
-  if (Either.isRight(fast) && Either.isRight(slow)) expect(normalize(fast.right)).toStrictEqual(normalize(slow.right))
-  if (Either.isLeft(fast) && Either.isLeft(slow)) expect(fast.left.message).toBe(slow.left.message)
-  // The compiled path alone: whenever it answers, the Schema decoder succeeds with the same value.
-  const raw = compiled(input)
-  if (raw !== Fail) {
-    expect(Either.isRight(slow)).toBe(true)
-    if (Either.isRight(slow)) expect(normalize(raw)).toStrictEqual(normalize(slow.right))
-  }
-}
+const expectAgreement = agreementWith(AsyncAction.AsyncAction, AsyncAction.decodeUnknownEither)
 
 describe("AsyncAction", () => {
   describe.each(getExamples)("%s", (_, json) => {

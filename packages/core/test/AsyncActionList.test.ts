@@ -3,25 +3,13 @@ import { DateTime, Either, Schema } from "effect"
 import * as fc from "fast-check"
 import * as AsyncActionList from "../src/AsyncActionList.js"
 import { compile, Fail } from "../src/internal/compile.js"
-import { asJson, getExamples, mutate, normalize, readExample, unknownTypeArb, wirePageArb } from "./helpers.js"
+import { agreementWith, asJson, getExamples, mutate, readExample, unknownTypeArb, wirePageArb } from "./helpers.js"
 
-const schemaDecode = Schema.decodeUnknownEither(AsyncActionList.AsyncActionList)
 const encode = Schema.encodeSync(AsyncActionList.AsyncActionList)
 const compiled = compile(AsyncActionList.AsyncActionList.ast)
 const example = readExample("list-async-actions.json") as { async_actions: Array<Record<string, unknown>> }
 
-const expectAgreement = (input: unknown) => {
-  const fast = AsyncActionList.decodeUnknownEither(input)
-  const slow = schemaDecode(input)
-  expect(Either.isRight(fast)).toBe(Either.isRight(slow))
-  if (Either.isRight(fast) && Either.isRight(slow)) expect(normalize(fast.right)).toStrictEqual(normalize(slow.right))
-  if (Either.isLeft(fast) && Either.isLeft(slow)) expect(fast.left.message).toBe(slow.left.message)
-  const raw = compiled(input)
-  if (raw !== Fail) {
-    expect(Either.isRight(slow)).toBe(true)
-    if (Either.isRight(slow)) expect(normalize(raw)).toStrictEqual(normalize(slow.right))
-  }
-}
+const expectAgreement = agreementWith(AsyncActionList.AsyncActionList, AsyncActionList.decodeUnknownEither)
 
 describe("AsyncActionList", () => {
   it("decodes the list example (no has_more) and re-encodes it unchanged", () => {

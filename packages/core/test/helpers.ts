@@ -3,9 +3,11 @@
  * and fast-check arbitraries of the wire shape.
  */
 import { readdirSync, readFileSync } from "node:fs"
-import { DateTime } from "effect"
+import { expect } from "@effect/vitest"
+import { DateTime, Either, type ParseResult, Schema } from "effect"
 import * as fc from "fast-check"
 import { knownTypes } from "../src/AsyncActionType.js"
+import { compile, Fail } from "../src/internal/compile.js"
 
 // The repository is cloned with `shared/` beside it (…/main and …/shared).
 export const examplesDir = new URL("../../../../shared/reference/examples/", import.meta.url)
@@ -168,3 +170,29 @@ export const mutate = (value: unknown, random: fc.Arbitrary<unknown> = fc.jsonVa
       else if (key !== undefined) (target as Record<string, unknown>)[key] = replacement
       return copy
     })
+
+/**
+ * An assertion that the fast decoder agrees with the plain Schema decoder on `input`: same outcome, same
+ * value or same error message; and whenever the compiled path answers alone, the Schema decoder succeeds
+ * with the same value.
+ */
+export const agreementWith = <A, I>(
+  schema: Schema.Schema<A, I>,
+  fast: (input: unknown) => Either.Either<A, ParseResult.ParseError>
+) => {
+  const slowDecode = Schema.decodeUnknownEither(schema)
+  const compiled = compile(schema.ast)
+  return (input: unknown) => {
+    const quick = fast(input)
+    const slow = slowDecode(input)
+    expect(Either.isRight(quick)).toBe(Either.isRight(slow))
+    if (Either.isRight(quick) && Either.isRight(slow))
+      expect(normalize(quick.right)).toStrictEqual(normalize(slow.right))
+    if (Either.isLeft(quick) && Either.isLeft(slow)) expect(quick.left.message).toBe(slow.left.message)
+    const raw = compiled(input)
+    if (raw !== Fail) {
+      expect(Either.isRight(slow)).toBe(true)
+      if (Either.isRight(slow)) expect(normalize(raw)).toStrictEqual(normalize(slow.right))
+    }
+  }
+}

@@ -148,7 +148,12 @@ export const make = (options: Options = {}): Effect.Effect<RateLimiter, Voucheri
       )
     const withPermit = limit === undefined ? pausesOnly : limited
 
+    // Most responses say nothing that pauses anyone: return at once for them.
     const observe = (observation: Observation) =>
+      observation.retryAfterMillis === undefined && observation.status !== 429 && observation.remaining !== 0
+        ? Effect.void
+        : observeSlow(observation)
+    const observeSlow = (observation: Observation) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         let until = 0

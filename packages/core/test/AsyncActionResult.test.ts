@@ -4,7 +4,9 @@ import * as fc from "fast-check"
 import * as AsyncAction from "../src/AsyncAction.js"
 import * as AsyncActionResult from "../src/AsyncActionResult.js"
 import * as AsyncActionType from "../src/AsyncActionType.js"
-import { anyResultArb, asJson, getExamples } from "./helpers.js"
+import { Schema } from "effect"
+import { compile, Fail } from "../src/internal/compile.js"
+import { anyResultArb, asJson, getExamples, mutate, normalize, resultArb } from "./helpers.js"
 
 const expectedFamily: Record<AsyncActionType.KnownAsyncActionType, AsyncActionType.ResultFamily> = {
   "CAMPAIGN.VOUCHERS_IMPORT": "Import",
@@ -127,5 +129,46 @@ describe("AsyncActionResult", () => {
       }),
       { numRuns: 500 }
     )
+  })
+
+  describe("the compiled (fast) family decoders", () => {
+    const exact = { onExcessProperty: "error" } as const
+    const families = [
+      ["Import", AsyncActionResult.ImportResult],
+      ["Summary", AsyncActionResult.SummaryResult],
+      ["BulkUpdate", AsyncActionResult.BulkUpdateResult]
+    ] as const
+
+    it.each(getExamples.filter(([, json]) => json.result !== undefined))(
+      "%s: its result decodes on the fast path",
+      (_, json) => {
+        const family = AsyncActionType.resultFamily(json.type as AsyncActionType.AsyncActionType)
+        const schema = families.find(([name]) => name === family)?.[1]
+        expect(schema).toBeDefined()
+        if (schema !== undefined) expect(compile(schema.ast, exact)(json.result)).not.toBe(Fail)
+      }
+    )
+
+    it.each(families)("%s: whenever the fast path answers, the exact Schema decoder agrees", (_, schema) => {
+      const slow = Schema.decodeUnknownEither(schema as Schema.Schema<unknown, unknown>, exact)
+      const fast = compile(schema.ast, exact)
+      fc.assert(
+        fc.property(fc.oneof(resultArb, resultArb.chain((raw) => mutate(raw))), (raw) => {
+          const answer = fast(raw)
+          if (answer === Fail) return
+          const expected = slow(raw)
+          expect(Either.isRight(expected)).toBe(true)
+          if (Either.isRight(expected)) expect(normalize(answer)).toStrictEqual(normalize(expected.right))
+        }),
+        { numRuns: 600 }
+      )
+    })
+
+    it("a property the family does not declare leaves the fast path, at any depth", () => {
+      const fast = compile(AsyncActionResult.ImportResult.ast, exact)
+      expect(fast({ message: "m", done_count: 1 })).not.toBe(Fail)
+      expect(fast({ message: "m", done_count: 1, extra: 1 })).toBe(Fail)
+      expect(fast({ failed: [{ code: "A", extra: 1 }] })).toBe(Fail)
+    })
   })
 })

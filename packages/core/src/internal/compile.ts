@@ -203,7 +203,10 @@ export const compile = (ast: AST.AST, options: AST.ParseOptions = AST.defaultPar
 
   const buildTypeLiteral = (node: AST.TypeLiteral, renames?: ReadonlyMap<PropertyKey, PropertyKey>): Compiled => {
     if (node.indexSignatures.length > 0 || node.propertySignatures.length === 0) return fail
-    if (options.onExcessProperty === "error" || options.onExcessProperty === "preserve") return fail
+    if (options.onExcessProperty === "preserve") return fail
+    // In exact mode (`onExcessProperty: "error"`) any own key the struct does not declare is not certain.
+    const declared =
+      options.onExcessProperty === "error" ? new Set(node.propertySignatures.map((ps) => ps.name)) : undefined
     const props = node.propertySignatures.map((ps) => ({
       name: ps.name,
       target: renames?.get(ps.name) ?? ps.name,
@@ -215,6 +218,7 @@ export const compile = (ast: AST.AST, options: AST.ParseOptions = AST.defaultPar
     const guards = props.filter((p, i) => !p.optional && node.propertySignatures[i]?.type._tag === "Literal")
     return (u) => {
       if (!isRecord(u)) return Fail
+      if (declared !== undefined) for (const key of Reflect.ownKeys(u)) if (!declared.has(key)) return Fail
       for (const g of guards) if (g.decode(u[g.name]) === Fail) return Fail
       const plain = Object.getPrototypeOf(u) === Object.prototype
       const out: Record<PropertyKey, unknown> = {}
@@ -267,14 +271,16 @@ export const compile = (ast: AST.AST, options: AST.ParseOptions = AST.defaultPar
   const buildRenames = (node: AST.Transformation, transformation: AST.TypeLiteralTransformation): Compiled => {
     const fromAst = node.from
     const toAst = node.to
-    if (!AST.isTypeLiteral(fromAst)) return fail
     const psts = transformation.propertySignatureTransformations
     const renames = new Map<PropertyKey, PropertyKey>()
     for (const pst of psts) renames.set(pst.from, pst.to)
-    const targets = new Set<PropertyKey>(fromAst.propertySignatures.map((ps) => renames.get(ps.name) ?? ps.name))
+    // `from` need not be a TypeLiteral: `attachPropertySignature` on a struct with renames wraps one
+    // transformation in another. Only a TypeLiteral `from` can be fused; anything else takes the three steps.
     const pure =
+      AST.isTypeLiteral(fromAst) &&
+      new Set<PropertyKey>(fromAst.propertySignatures.map((ps) => renames.get(ps.name) ?? ps.name)).size ===
+        fromAst.propertySignatures.length &&
       psts.every((pst) => pst.decode === identity) &&
-      targets.size === fromAst.propertySignatures.length &&
       AST.isTypeLiteral(toAst) &&
       toAst.indexSignatures.length === 0 &&
       toAst.propertySignatures.length === fromAst.propertySignatures.length &&

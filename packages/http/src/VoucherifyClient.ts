@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
+import { HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
 import * as Headers from "@effect/platform/Headers"
 import { type Decoder, VoucherifyError } from "@voucherify-effect/core"
 import * as Clock from "effect/Clock"
@@ -13,7 +13,7 @@ import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Either from "effect/Either"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -98,10 +98,16 @@ export const make = (
     const limiter = yield* Effect.serviceOption(RateLimit.VoucherifyRateLimiter).pipe(
       Effect.flatMap(Option.match({ onSome: Effect.succeed, onNone: () => RateLimit.make() }))
     )
-    // Scoped requests: closing the scope (success, failure, timeout or interruption) aborts the
-    // underlying connection, so a cancelled wait leaves no socket open.
-    // No `traceparent` to a third-party API: our trace ids are ours (and it saves work per request).
-    const http = HttpClient.withScope(yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
+    // Our secret header names are redacted wherever `Headers` are shown (an HttpClient middleware that
+    // logs requests, for one) for as long as the client lives: set once here, not on every request.
+    yield* Effect.locallyScopedWith(Headers.currentRedactedNames, (names) => [
+      ...new Set([...names, ...secretHeaderNames])
+    ])
+    // Scoped requests: closing a request's scope aborts its connection, so a timed-out or cancelled
+    // request leaves no socket open. The platform's own span per request is replaced by a leaner one
+    // below (it records every header and costs more than the rest of the request path together), and
+    // no `traceparent` goes to a third-party API: our trace ids are ours.
+    const http = HttpClient.withScope(yield* HttpClient.HttpClient).pipe(HttpClient.withTracerDisabledWhen(() => true))
     const channel = Option.match(config.channel, { onNone: () => userAgent, onSome: (c) => `${userAgent} ${c}` })
     const headers = {
       accept: "application/json",
@@ -114,55 +120,74 @@ export const make = (
       ...authHeaders(config.auth)
     }
     const timeoutMillis = Duration.toMillis(config.requestTimeout)
+    const serverAddress = new URL(config.baseUrl).host
+
+    const transportError = (path: string) => (error: HttpClientError.HttpClientError) =>
+      new VoucherifyError.TransportError({ method: "GET", path, reason: transportReason(error) })
+
+    // What one response means: an API error, a pause for the limiter, or the decoded body.
+    const receive = <A>(
+      options: GetOptions<A>,
+      path: string,
+      response: HttpClientResponse.HttpClientResponse,
+      body: string,
+      nowMillis: number
+    ): Effect.Effect<A, VoucherifyError.VoucherifyError> => {
+      // `headers` is rebuilt on every access of a web Response: read it once.
+      const responseHeaders = response.headers
+      const status = response.status
+      const received: Response.Exchange = { method: "GET", path, status, headers: responseHeaders, body, nowMillis }
+      const outcome: Either.Either<A, VoucherifyError.VoucherifyError> =
+        status < 200 || status > 299
+          ? Either.left(Response.toApiError(received))
+          : Response.decodeSuccess(received, options.decode)
+      return Effect.zipRight(
+        limiter.observe({
+          status,
+          remaining: Response.parseRemaining(responseHeaders["x-rate-limit-remaining"]),
+          retryAtMillis: Response.parseRetryAt(responseHeaders["x-rate-limit-retry"]),
+          retryAfterMillis:
+            status === 429 ? Response.parseRetryAfter(responseHeaders["retry-after"], nowMillis) : undefined
+        }),
+        Effect.tap(outcome, () => Effect.annotateCurrentSpan("http.response.status_code", status))
+      )
+    }
 
     // One request and its body, in the request scope the caller provides (closing it aborts the connection).
     const exchange = <A>(
       options: GetOptions<A>,
       path: string
-    ): Effect.Effect<A, VoucherifyError.VoucherifyError, Scope.Scope> =>
-      Effect.gen(function* () {
-        const request = HttpClientRequest.get(`${config.baseUrl}${options.path}`).pipe(
-          HttpClientRequest.setUrlParams(options.urlParams ?? []),
-          HttpClientRequest.setHeaders(headers)
-        )
-        const response: HttpClientResponse.HttpClientResponse = yield* http.execute(request)
-        const body = yield* response.text
-        const nowMillis = yield* Clock.currentTimeMillis
-        // `headers` is rebuilt on every access of a web Response: read it once.
-        const responseHeaders = response.headers
-        const received: Response.Exchange = {
-          method: "GET",
-          path,
-          status: response.status,
-          headers: responseHeaders,
-          body,
-          nowMillis
-        }
-        yield* limiter.observe({
-          status: response.status,
-          remaining: Response.parseRemaining(responseHeaders["x-rate-limit-remaining"]),
-          retryAtMillis: Response.parseRetryAt(responseHeaders["x-rate-limit-retry"]),
-          retryAfterMillis:
-            response.status === 429 ? Response.parseRetryAfter(responseHeaders["retry-after"], nowMillis) : undefined
-        })
-        if (response.status < 200 || response.status > 299) return yield* Response.toApiError(received)
-        return yield* Response.decodeSuccess(received, options.decode)
-      }).pipe(
-        Effect.catchTags({
-          RequestError: (error) =>
-            new VoucherifyError.TransportError({ method: "GET", path, reason: transportReason(error) }),
-          ResponseError: (error) =>
-            new VoucherifyError.TransportError({ method: "GET", path, reason: transportReason(error) })
-        })
+    ): Effect.Effect<A, VoucherifyError.VoucherifyError, Scope.Scope> => {
+      const request = HttpClientRequest.get(`${config.baseUrl}${options.path}`).pipe(
+        HttpClientRequest.setUrlParams(options.urlParams ?? []),
+        HttpClientRequest.setHeaders(headers)
       )
+      return http.execute(request).pipe(
+        Effect.flatMap((response) =>
+          Effect.flatMap(response.text, (body) =>
+            Effect.flatMap(Clock.currentTimeMillis, (nowMillis) => receive(options, path, response, body, nowMillis))
+          )
+        ),
+        Effect.catchTags({ RequestError: transportError(path), ResponseError: transportError(path) })
+      )
+    }
 
     const deadlines = yield* Deadlines.make(config.requestTimeout)
+    // One attempt, with its deadline and its own span (named like the platform's HTTP client spans).
     const attempt = <A>(options: GetOptions<A>, path: string): Effect.Effect<A, VoucherifyError.VoucherifyError> =>
-      deadlines.within(exchange(options, path), {
-        // An aborted request surfaces from the transport; anything else already had its answer.
-        isAbort: (error) => error._tag === "TransportError",
-        onExpired: () => new VoucherifyError.RequestTimeout({ method: "GET", path, timeoutMillis })
-      })
+      deadlines
+        .within(exchange(options, path), {
+          // An aborted request surfaces from the transport; anything else already had its answer.
+          isAbort: (error) => error._tag === "TransportError",
+          onExpired: () => new VoucherifyError.RequestTimeout({ method: "GET", path, timeoutMillis })
+        })
+        .pipe(
+          Effect.withSpan("http.client GET", {
+            kind: "client",
+            captureStackTrace: false,
+            attributes: { "http.request.method": "GET", "server.address": serverAddress, "url.path": options.path }
+          })
+        )
 
     const logFailure = (path: string) => (error: VoucherifyError.VoucherifyError) =>
       Effect.logDebug("Voucherify request failed").pipe(
@@ -179,7 +204,7 @@ export const make = (
         return Effect.catchAll(once, (first) =>
           VoucherifyError.isTransient(first) ? Effect.retry(replayFailure(first, once), policy) : Effect.fail(first)
         )
-      }).pipe(Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, ...secretHeaderNames]))
+      })
 
     return { config, get }
   })

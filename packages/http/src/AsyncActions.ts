@@ -206,9 +206,13 @@ export const make: Effect.Effect<Service, never, VoucherifyClient> = Effect.gen(
             ...Option.match(cursor.endDate, { onNone: () => ({}), onSome: (endDate) => ({ endDate }) })
           }).pipe(
             Effect.flatMap((page) => Pagination.advance(cursor, page, pageSize)),
+            // Annotating costs more than the log line itself: only when Debug logs are on.
             Effect.tap((step) =>
-              Effect.logDebug("Voucherify page").pipe(
-                Effect.annotateLogs({ page: cursor.pages + 1, fresh: step.fresh.length })
+              Effect.whenLogLevel(
+                Effect.logDebug("Voucherify page").pipe(
+                  Effect.annotateLogs({ page: cursor.pages + 1, fresh: step.fresh.length })
+                ),
+                "Debug"
               )
             ),
             Effect.map((step) => [Chunk.fromIterable(step.fresh), step.next] as const)

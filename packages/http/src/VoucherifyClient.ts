@@ -18,6 +18,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
+import type * as Tracer from "effect/Tracer"
 import * as Deadlines from "./internal/deadline.js"
 import * as Response from "./internal/response.js"
 import { version } from "./internal/version.js"
@@ -131,65 +132,65 @@ export const make = (
       path: string,
       response: HttpClientResponse.HttpClientResponse,
       body: string,
-      nowMillis: number
+      span: Tracer.Span
     ): Effect.Effect<A, VoucherifyError.VoucherifyError> => {
-      // `headers` is rebuilt on every access of a web Response: read it once.
-      const responseHeaders = response.headers
       const status = response.status
-      const received: Response.Exchange = { method: "GET", path, status, headers: responseHeaders, body, nowMillis }
-      const outcome: Either.Either<A, VoucherifyError.VoucherifyError> =
-        status < 200 || status > 299
-          ? Either.left(Response.toApiError(received))
-          : Response.decodeSuccess(received, options.decode)
-      return Effect.zipRight(
-        limiter.observe({
-          status,
-          remaining: Response.parseRemaining(responseHeaders["x-rate-limit-remaining"]),
-          retryAtMillis: Response.parseRetryAt(responseHeaders["x-rate-limit-retry"]),
-          retryAfterMillis:
-            status === 429 ? Response.parseRetryAfter(responseHeaders["retry-after"], nowMillis) : undefined
-        }),
-        Effect.tap(outcome, () => Effect.annotateCurrentSpan("http.response.status_code", status))
-      )
-    }
-
-    // One request and its body, in the request scope the caller provides (closing it aborts the connection).
-    const exchange = <A>(
-      options: GetOptions<A>,
-      path: string
-    ): Effect.Effect<A, VoucherifyError.VoucherifyError, Scope.Scope> => {
-      const request = HttpClientRequest.get(`${config.baseUrl}${options.path}`).pipe(
-        HttpClientRequest.setUrlParams(options.urlParams ?? []),
-        HttpClientRequest.setHeaders(headers)
-      )
-      return http.execute(request).pipe(
-        Effect.flatMap((response) =>
-          Effect.flatMap(response.text, (body) =>
-            Effect.flatMap(Clock.currentTimeMillis, (nowMillis) => receive(options, path, response, body, nowMillis))
-          )
-        ),
-        Effect.catchTags({ RequestError: transportError(path), ResponseError: transportError(path) })
-      )
+      span.attribute("http.response.status_code", status)
+      // `headers` is rebuilt on every access of a web Response: read it once.
+      const headers = response.headers
+      const remaining = Response.parseRemaining(headers["x-rate-limit-remaining"])
+      // The common answer, a 2xx that pauses nobody, needs neither the clock nor the limiter.
+      if (status >= 200 && status <= 299 && remaining !== 0) {
+        return Response.decodeSuccess({ method: "GET", path, status, headers, body, nowMillis: 0 }, options.decode)
+      }
+      return Effect.flatMap(Clock.currentTimeMillis, (nowMillis) => {
+        const received: Response.Exchange = { method: "GET", path, status, headers, body, nowMillis }
+        return Effect.zipRight(
+          limiter.observe({
+            status,
+            remaining,
+            retryAtMillis: Response.parseRetryAt(headers["x-rate-limit-retry"]),
+            retryAfterMillis: status === 429 ? Response.parseRetryAfter(headers["retry-after"], nowMillis) : undefined
+          }),
+          status >= 200 && status <= 299
+            ? Response.decodeSuccess<A>(received, options.decode)
+            : Either.left<VoucherifyError.VoucherifyError>(Response.toApiError(received))
+        )
+      })
     }
 
     const deadlines = yield* Deadlines.make(config.requestTimeout)
-    // One attempt, with its deadline and its own span (named like the platform's HTTP client spans).
-    const attempt = <A>(options: GetOptions<A>, path: string): Effect.Effect<A, VoucherifyError.VoucherifyError> =>
-      deadlines
-        .within(exchange(options, path), {
-          // An aborted request surfaces from the transport; anything else already had its answer.
-          isAbort: (error) => error._tag === "TransportError",
-          onExpired: () => new VoucherifyError.RequestTimeout({ method: "GET", path, timeoutMillis })
-        })
-        .pipe(
-          Effect.withSpan("http.client GET", {
-            kind: "client",
-            captureStackTrace: false,
-            attributes: { "http.request.method": "GET", "server.address": serverAddress, "url.path": options.path }
-          })
-        )
 
-    const logFailure = (path: string) => (error: VoucherifyError.VoucherifyError) =>
+    // One attempt: the request and its body in a request scope closed at the deadline, under its own span
+    // (named like the platform's HTTP client spans; not made the parent of anything, so it costs less).
+    const attempt = <A>(options: GetOptions<A>, path: string): Effect.Effect<A, VoucherifyError.VoucherifyError> =>
+      Effect.useSpan(
+        "http.client GET",
+        {
+          kind: "client",
+          captureStackTrace: false,
+          attributes: { "http.request.method": "GET", "server.address": serverAddress, "url.path": options.path }
+        },
+        (span) => {
+          const request = HttpClientRequest.get(`${config.baseUrl}${options.path}`).pipe(
+            HttpClientRequest.setUrlParams(options.urlParams ?? []),
+            HttpClientRequest.setHeaders(headers)
+          )
+          const exchange = http.execute(request).pipe(
+            Effect.flatMap((response) =>
+              Effect.flatMap(response.text, (body) => receive(options, path, response, body, span))
+            ),
+            Effect.catchTags({ RequestError: transportError(path), ResponseError: transportError(path) })
+          )
+          return deadlines.within(exchange, {
+            // An aborted request surfaces from the transport; anything else already had its answer.
+            isAbort: (error) => error._tag === "TransportError",
+            onExpired: () => new VoucherifyError.RequestTimeout({ method: "GET", path, timeoutMillis })
+          })
+        }
+      )
+
+    const logFailure = (path: string, error: VoucherifyError.VoucherifyError) =>
       Effect.logDebug("Voucherify request failed").pipe(
         Effect.annotateLogs({ path, error: error._tag, transient: VoucherifyError.isTransient(error) })
       )
@@ -198,11 +199,22 @@ export const make = (
       Effect.flatMap(CurrentRetryPolicy, (policy) => {
         const path = displayPath(options)
         // Waiting for the limiter does not count against the per-request timeout.
-        const once = limiter.withPermit(attempt(options, path)).pipe(Effect.tapError(logFailure(path)))
-        // The retry schedule is only set up once a first attempt has failed with a transient error:
-        // the common, successful request pays nothing for it.
+        const once = limiter.withPermit(attempt(options, path))
+        // The retry schedule (and the logging of each failed attempt) is only set up once a first attempt
+        // has failed: the common, successful request pays nothing for it.
         return Effect.catchAll(once, (first) =>
-          VoucherifyError.isTransient(first) ? Effect.retry(replayFailure(first, once), policy) : Effect.fail(first)
+          Effect.zipRight(
+            logFailure(path, first),
+            VoucherifyError.isTransient(first)
+              ? Effect.retry(
+                  replayFailure(
+                    first,
+                    Effect.tapError(once, (error) => logFailure(path, error))
+                  ),
+                  policy
+                )
+              : Effect.fail(first)
+          )
         )
       })
 

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "@effect/vitest"
 import { HttpClient } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Inspectable, Layer, List, Logger, LogLevel, Redacted, Stream, TestClock, Tracer } from "effect"
 import * as AsyncActions from "../src/AsyncActions.js"
 import * as PollPolicy from "../src/PollPolicy.js"
@@ -112,9 +112,7 @@ describe("secrets", () => {
         expect(record.lines.length).toBeGreaterThan(0)
         // Not vacuous: the request headers were logged (the secret one shown redacted), and every attempt
         // has its HTTP client span.
-        expect(record.lines.some((line) => line.includes(auth === "keys" ? "x-app-token" : "authorization"))).toBe(
-          true
-        )
+        expect(record.lines.some((line) => line.includes(auth === "keys" ? "x-app-token" : "authorization"))).toBe(true)
         expect(everything).toContain("<redacted>")
         expect(record.spans.some((span) => span.name === "http.client GET")).toBe(true)
         expect(everything).not.toContain(secretKey)

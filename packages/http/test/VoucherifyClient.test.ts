@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { VoucherifyError } from "@voucherify-effect/core"
-import { type Duration, Effect, Fiber, Redacted, TestClock } from "effect"
+import { type Duration, Effect, Exit, Fiber, Layer, Option, Redacted, TestClock, Tracer } from "effect"
 import * as AsyncActions from "../src/AsyncActions.js"
 import { version } from "../src/internal/version.js"
 import * as RetryPolicy from "../src/RetryPolicy.js"
@@ -309,6 +309,53 @@ describe("retries", () => {
       yield* TestClock.adjust("1 minute")
       yield* Fiber.join(fiber)
       expect(script.requests).toHaveLength(2)
+    })
+  )
+})
+
+describe("tracing", () => {
+  it.effect("one http.client GET span per attempt, under the call's span, with the status of each answer", () =>
+    Effect.gen(function* () {
+      const spans: Array<Tracer.Span> = []
+      const tracer = Layer.unwrapEffect(
+        Effect.map(Effect.tracer, (base) =>
+          Layer.setTracer(
+            Tracer.make({
+              span: (...args) => {
+                const span = base.span(...args)
+                spans.push(span)
+                return span
+              },
+              context: base.context
+            })
+          )
+        )
+      )
+      const script = scripted((_, i) => (i < 2 ? { status: 503 } : { status: 200, body: actionJson({ id: validId }) }))
+      const fiber = yield* AsyncActions.get(validId).pipe(
+        Effect.provide(clientLayer(script)),
+        Effect.provide(tracer),
+        Effect.fork
+      )
+      yield* TestClock.adjust("1 minute")
+      yield* Fiber.join(fiber)
+
+      const call = spans.find((span) => span.name === "AsyncActions.get")
+      const attempts = spans.filter((span) => span.name === "http.client GET")
+      expect(attempts).toHaveLength(3)
+      for (const span of attempts) {
+        expect(span.kind).toBe("client")
+        expect(Option.map(span.parent, (parent) => parent.spanId)).toStrictEqual(Option.some(call?.spanId))
+        expect(span.attributes.get("http.request.method")).toBe("GET")
+        expect(span.attributes.get("server.address")).toBe("api.voucherify.io")
+        expect(span.attributes.get("url.path")).toBe(`/v1/async-actions/${validId}`)
+        expect(span.status._tag).toBe("Ended")
+      }
+      expect(attempts.map((span) => span.attributes.get("http.response.status_code"))).toStrictEqual([503, 503, 200])
+      const exits = attempts.map((span) => (span.status._tag === "Ended" ? span.status.exit : undefined))
+      expect(exits.map((exit) => exit !== undefined && Exit.isFailure(exit))).toStrictEqual([true, true, false])
+      // No header of the request is recorded, secret or not.
+      expect([...attempts[0]!.attributes.keys()].some((key) => key.startsWith("http.request.header"))).toBe(false)
     })
   )
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Stream } from "effect"
+import { Chunk, Effect, Logger, LogLevel, Option, Stream } from "effect"
 import * as AsyncActions from "../src/AsyncActions.js"
-import { actionJson, clientLayer, listServer, scripted } from "./support.js"
+import { actionJson, clientLayer, listServer, recordSpans, scripted } from "./support.js"
 
 // 230 actions over 60 distinct milliseconds: groups of 1..7 share a created_at, so page boundaries
 // fall inside tie groups.
@@ -131,6 +131,54 @@ describe("stream (pagination)", () => {
       const page = yield* AsyncActions.list({ limit: 20 }).pipe(Effect.provide(clientLayer(script)))
       expect(page.asyncActions).toHaveLength(20)
       expect(page.hasMore).toBe(true)
+    })
+  )
+
+  it.effect("one AsyncActions.stream span over the walk, parent of every page's request; a debug line per page", () =>
+    Effect.gen(function* () {
+      const { spans, layer } = recordSpans()
+      const lines: Array<string> = []
+      const logger = Logger.make(({ message, annotations }) => {
+        lines.push(`${String(message)} ${JSON.stringify(Object.fromEntries(annotations))}`)
+      })
+      const server = listServer(history, { inclusive: false })
+      const script = scripted((url) => server(url))
+      const count = yield* AsyncActions.stream({ pageSize: 100 }).pipe(
+        Stream.runCount,
+        Effect.provide(clientLayer(script)),
+        Effect.provide(layer),
+        Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+        Logger.withMinimumLogLevel(LogLevel.Debug)
+      )
+      expect(count).toBe(history.length)
+      const walk = spans.filter((span) => span.name === "AsyncActions.stream")
+      const requests = spans.filter((span) => span.name === "http.client GET")
+      expect(walk).toHaveLength(1)
+      expect(walk[0]?.status._tag).toBe("Ended")
+      expect(requests).toHaveLength(script.requests.length)
+      for (const span of requests) {
+        expect(Option.map(span.parent, (parent) => parent.spanId)).toStrictEqual(Option.some(walk[0]?.spanId))
+      }
+      const pageLines = lines.filter((line) => line.startsWith("Voucherify page"))
+      expect(pageLines).toHaveLength(script.requests.length)
+      expect(pageLines[0]).toContain('"page":1')
+    })
+  )
+
+  it.effect("invalid input fails the stream's span too, before any request", () =>
+    Effect.gen(function* () {
+      const { spans, layer } = recordSpans()
+      const script = scripted(() => ({ status: 500 }))
+      const error = yield* AsyncActions.stream({ pageSize: 0 }).pipe(
+        Stream.runCollect,
+        Effect.flip,
+        Effect.provide(clientLayer(script)),
+        Effect.provide(layer)
+      )
+      expect(error._tag).toBe("InvalidInput")
+      expect(script.requests).toHaveLength(0)
+      const walk = spans.find((span) => span.name === "AsyncActions.stream")
+      expect(walk?.status._tag === "Ended" && walk.status.exit._tag).toBe("Failure")
     })
   )
 })

@@ -1,9 +1,18 @@
 import { HttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Inspectable, Layer, List, Logger, LogLevel, Redacted, Stream, TestClock, Tracer } from "effect"
+import { Effect, Fiber, Inspectable, Layer, List, Logger, LogLevel, Redacted, Stream, TestClock } from "effect"
 import * as AsyncActions from "../src/AsyncActions.js"
 import * as PollPolicy from "../src/PollPolicy.js"
-import { actionJson, clientLayer, type Reply, type Script, scripted, secretKey, validId } from "./support.js"
+import {
+  actionJson,
+  clientLayer,
+  type Reply,
+  recordSpans,
+  type Script,
+  scripted,
+  secretKey,
+  validId
+} from "./support.js"
 
 // What a user's HttpClient middleware may do: log every outgoing request, headers included.
 const withRequestLogging = (script: Script): Script => ({
@@ -22,24 +31,10 @@ const token = "bearer-T0KEN-never-print"
 // Records every log line and every span (with its attributes) the client produces.
 const recording = () => {
   const lines: Array<string> = []
-  const spans: Array<Tracer.Span> = []
+  const { spans, layer: tracerLayer } = recordSpans()
   const logger = Logger.make(({ message, annotations, cause, spans: logSpans }) => {
     lines.push(Inspectable.format({ message, annotations, cause, spans: List.toArray(logSpans) }))
   })
-  const tracerLayer = Layer.unwrapEffect(
-    Effect.map(Effect.tracer, (base) =>
-      Layer.setTracer(
-        Tracer.make({
-          span: (...args) => {
-            const span = base.span(...args)
-            spans.push(span)
-            return span
-          },
-          context: base.context
-        })
-      )
-    )
-  )
   return {
     lines,
     spans,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { VoucherifyError } from "@voucherify-effect/core"
-import { type Duration, Effect, Exit, Fiber, Layer, Option, Redacted, TestClock, Tracer } from "effect"
+import { type Duration, Effect, Exit, Fiber, Option, Redacted, TestClock } from "effect"
 import * as AsyncActions from "../src/AsyncActions.js"
 import { version } from "../src/internal/version.js"
 import * as RetryPolicy from "../src/RetryPolicy.js"
-import { actionJson, appId, clientLayer, type Reply, scripted, secretKey, validId } from "./support.js"
+import { actionJson, appId, clientLayer, type Reply, recordSpans, scripted, secretKey, validId } from "./support.js"
 
 const getOnce = (reply: Reply | ((i: number) => Reply)) => {
   const script = scripted((_, i) => (typeof reply === "function" ? reply(i) : reply))
@@ -316,21 +316,7 @@ describe("retries", () => {
 describe("tracing", () => {
   it.effect("one http.client GET span per attempt, under the call's span, with the status of each answer", () =>
     Effect.gen(function* () {
-      const spans: Array<Tracer.Span> = []
-      const tracer = Layer.unwrapEffect(
-        Effect.map(Effect.tracer, (base) =>
-          Layer.setTracer(
-            Tracer.make({
-              span: (...args) => {
-                const span = base.span(...args)
-                spans.push(span)
-                return span
-              },
-              context: base.context
-            })
-          )
-        )
-      )
+      const { spans, layer: tracer } = recordSpans()
       const script = scripted((_, i) => (i < 2 ? { status: 503 } : { status: 200, body: actionJson({ id: validId }) }))
       const fiber = yield* AsyncActions.get(validId).pipe(
         Effect.provide(clientLayer(script)),

@@ -2,7 +2,7 @@
 // handler. Time-based behaviour is driven with TestClock by the tests themselves.
 import { HttpClient, HttpClientError, type HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { AsyncActionId } from "@voucherify-effect/core"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted, Tracer } from "effect"
 import * as AsyncActions from "../src/AsyncActions.js"
 import * as VoucherifyClient from "../src/VoucherifyClient.js"
 
@@ -125,4 +125,24 @@ export const listServer = (
       }
     }
   }
+}
+
+/** A tracer that records every span it starts (on top of the default one). */
+export const recordSpans = () => {
+  const spans: Array<Tracer.Span> = []
+  const layer = Layer.unwrapEffect(
+    Effect.map(Effect.tracer, (base) =>
+      Layer.setTracer(
+        Tracer.make({
+          span: (...args) => {
+            const span = base.span(...args)
+            spans.push(span)
+            return span
+          },
+          context: base.context
+        })
+      )
+    )
+  )
+  return { spans, layer }
 }

@@ -9,10 +9,15 @@ import { AsyncActions, VoucherifyClient } from "@voucherify-effect/http"
 import { Effect, Layer, ManagedRuntime, Redacted, Stream } from "effect"
 import type { EmulatorProcess } from "./emulator.js"
 
+/** Where a walk hands the ids it sees (an array, or a counter that keeps nothing). */
+export interface IdSink {
+  readonly push: (id: string) => unknown
+}
+
 export interface Contender {
   readonly name: string
-  /** Walks the whole history; returns how many actions it saw (and their ids when `collect`). */
-  readonly listAll: (collect?: Array<string>) => Promise<number>
+  /** Walks the whole history; returns how many actions it saw (and hands each id to `collect`). */
+  readonly listAll: (collect?: IdSink) => Promise<number>
   /** Fetches each id in turn; returns how many it got. */
   readonly getEach: (ids: ReadonlyArray<string>) => Promise<number>
   readonly dispose: () => Promise<void>
@@ -30,7 +35,7 @@ interface WirePage {
 /** The pagination every hand-written contender uses (mirrors the library's cursor). */
 const paginate = async (
   fetchPage: (endDate: string | undefined) => Promise<WirePage>,
-  collect?: Array<string>
+  collect?: IdSink
 ): Promise<number> => {
   let endDate: string | undefined
   let boundary = new Map<string, number>()
@@ -59,7 +64,7 @@ const paginate = async (
   }
 }
 
-export const rawFetch = (emu: EmulatorProcess): Contender => {
+export const rawFetch = (emu: Pick<EmulatorProcess, "url" | "headers">): Contender => {
   const get = async (url: string): Promise<unknown> => {
     const response = await fetch(url, { headers: emu.headers })
     const text = await response.text()

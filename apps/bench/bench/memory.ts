@@ -1,14 +1,17 @@
 /**
  * Benchmark 5, run by `run.ts` in a fresh process per history size (with --expose-gc): streams every
- * seeded action through `AsyncActions.stream` and reports how far RSS and heap rose above the baseline
+ * seeded action through `AsyncActions.stream` (or, with MODE=raw, through the raw fetch + JSON.parse loop, for
+ * what Node itself does with the same traffic) and reports how far RSS and heap rose above the baseline
  * taken after a warm-up page. Prints one JSON line.
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { AsyncActions, VoucherifyClient } from "@voucherify-effect/http"
 import { Effect, Layer, ManagedRuntime, Redacted, Stream } from "effect"
+import { rawFetch } from "./contenders.js"
 import { mb, round } from "./stats.js"
 
 const expected = Number(process.env.EXPECTED)
+const raw = process.env.MODE === "raw"
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {})
 const layer = AsyncActions.layer.pipe(
   Layer.provide(
@@ -21,8 +24,15 @@ const layer = AsyncActions.layer.pipe(
   Layer.provide(NodeHttpClient.layerUndici)
 )
 const runtime = ManagedRuntime.make(layer)
+// The raw loop only needs the emulator's address and credentials.
+const rawLoop = rawFetch({
+  url: process.env.EMU_URL!,
+  headers: { "X-App-Id": process.env.EMU_APP_ID!, "X-App-Token": process.env.EMU_SECRET! }
+})
 // Warm up: load modules, open the connection, decode one page (and a few more), then settle.
-await runtime.runPromise(AsyncActions.stream({ pageSize: 100 }).pipe(Stream.take(500), Stream.runDrain))
+if (raw) await rawLoop.getEach([]) // modules only: the first list page below warms the rest
+if (raw) for (let i = 0; i < 5; i++) await (await fetch(`${process.env.EMU_URL}/v1/async-actions?limit=100`)).text()
+else await runtime.runPromise(AsyncActions.stream({ pageSize: 100 }).pipe(Stream.take(500), Stream.runDrain))
 gc()
 await new Promise((resolve) => setTimeout(resolve, 200))
 gc()
@@ -41,21 +51,22 @@ const probe = process.env.GC_PROBE === "1"
 const retained: Array<number> = []
 let seen = 0
 const start = Date.now()
-const count = await runtime.runPromise(
-  AsyncActions.stream({ pageSize: 100 }).pipe(
-    Stream.tap(() =>
-      Effect.sync(() => {
-        seen++
-        if (seen % 100 === 0) sample()
-        if (probe && seen % 10_000 === 0) {
-          gc()
-          retained.push(mb(process.memoryUsage().heapUsed - baseline.heapUsed))
-        }
-      })
-    ),
-    Stream.runCount
-  )
-)
+const onAction = () => {
+  seen++
+  if (seen % 100 === 0) sample()
+  if (probe && seen % 10_000 === 0) {
+    gc()
+    retained.push(mb(process.memoryUsage().heapUsed - baseline.heapUsed))
+  }
+}
+const count = raw
+  ? await rawLoop.listAll({ push: onAction })
+  : await runtime.runPromise(
+      AsyncActions.stream({ pageSize: 100 }).pipe(
+        Stream.tap(() => Effect.sync(onAction)),
+        Stream.runCount
+      )
+    )
 const seconds = (Date.now() - start) / 1000
 clearInterval(sampler)
 sample()

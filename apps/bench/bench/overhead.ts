@@ -2,12 +2,12 @@
  * Diagnosis helper, not part of `pnpm bench`: the library's CPU cost per `get`, without a network. An
  * in-memory HttpClient answers every request with the same GET-by-id body, and each layer of what
  * `VoucherifyClient.get` does is added one at a time, so the cost of each can be read off.
- *   tsx bench/overhead.ts
+ *   tsx bench/overhead.ts            (ONLY=<name prefix> runs one variant, e.g. for --cpu-prof; N calls each)
  */
 import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
-import { AsyncAction, VoucherifyError } from "@voucherify-effect/core"
-import { AsyncActions, RateLimit, RetryPolicy, VoucherifyClient } from "@voucherify-effect/http"
-import { Effect, Layer, ManagedRuntime, Redacted, Schema } from "effect"
+import { AsyncAction } from "@voucherify-effect/core"
+import { AsyncActions, RateLimit, VoucherifyClient } from "@voucherify-effect/http"
+import { Effect, Layer, ManagedRuntime, Redacted, Schema, Scope } from "effect"
 import { now } from "./stats.js"
 
 const body = JSON.stringify({
@@ -43,31 +43,35 @@ const layer = AsyncActions.layer.pipe(
 const runtime = ManagedRuntime.make(layer)
 const plainDecode = Schema.decodeUnknownEither(AsyncAction.AsyncAction)
 
+const quiet = HttpClient.withTracerDisabledWhen(http, () => true)
+const scopedQuiet = HttpClient.withScope(quiet)
+const request = HttpClientRequest.get(url)
+// A request scope left unclosed after success, as `VoucherifyClient` does.
+const inRequestScope = <A, E>(effect: Effect.Effect<A, E, Scope.Scope>) =>
+  Effect.flatMap(Scope.make(), (scope) => Effect.provideService(effect, Scope.Scope, scope))
+
 const variants: ReadonlyArray<
   readonly [string, Effect.Effect<unknown, unknown, AsyncActions.AsyncActions | VoucherifyClient.VoucherifyClient>]
 > = [
   ["new Response + text + JSON.parse (no Effect)", Effect.promise(() => new Response(body).text().then(JSON.parse))],
-  ["HttpClient.execute + text", Effect.scoped(Effect.flatMap(http.execute(HttpClientRequest.get(url)), (r) => r.text))],
+  ["HttpClient.execute + text", Effect.scoped(Effect.flatMap(http.execute(request), (r) => r.text))],
+  ["  platform span off", Effect.flatMap(quiet.execute(request), (r) => r.text)],
+  ["  + withScope, request scope", inRequestScope(Effect.flatMap(scopedQuiet.execute(request), (r) => r.text))],
   [
-    "+ withScope + scoped + timeoutFail",
-    Effect.scoped(Effect.flatMap(HttpClient.withScope(http).execute(HttpClientRequest.get(url)), (r) => r.text)).pipe(
-      Effect.timeoutFail({ duration: "30 seconds", onTimeout: () => "timeout" })
-    )
+    "  + core fast decode",
+    inRequestScope(Effect.flatMap(scopedQuiet.execute(request), (r) => Effect.map(r.text, AsyncAction.decodeJson)))
   ],
   [
-    "+ retry(defaultPolicy)",
-    Effect.scoped(Effect.flatMap(HttpClient.withScope(http).execute(HttpClientRequest.get(url)), (r) => r.text)).pipe(
-      Effect.mapError((error) => new VoucherifyError.TransportError({ method: "GET", path: "/", reason: error._tag })),
-      Effect.timeoutFail({
-        duration: "30 seconds",
-        onTimeout: () => new VoucherifyError.RequestTimeout({ method: "GET", path: "/", timeoutMillis: 1 })
-      }),
-      Effect.retry(RetryPolicy.defaultPolicy)
+    "  + a span",
+    Effect.withSpan(
+      Effect.flatMap(quiet.execute(request), (r) => r.text),
+      "x",
+      { captureStackTrace: false }
     )
   ],
-  ["+ a RateLimit permit", Effect.flatMap(RateLimit.make(), (limiter) => limiter.withPermit(Effect.void))],
+  ["a RateLimit permit alone", Effect.flatMap(RateLimit.make(), (limiter) => limiter.withPermit(Effect.void))],
   ["plain Schema decode of the body alone", Effect.sync(() => plainDecode(JSON.parse(body)))],
-  ["core fast decode of the body alone", Effect.sync(() => AsyncAction.decodeUnknownEither(JSON.parse(body)))],
+  ["core fast decode of the body alone", Effect.sync(() => AsyncAction.decodeJson(body))],
   [
     "VoucherifyClient.get",
     Effect.flatMap(VoucherifyClient.VoucherifyClient, (c) =>
@@ -78,7 +82,9 @@ const variants: ReadonlyArray<
 ]
 
 await runtime.runPromise(Effect.void)
-for (const [name, effect] of variants) {
+for (const [name, effect] of variants.filter(
+  ([n]) => process.env.ONLY === undefined || n.startsWith(process.env.ONLY)
+)) {
   const loop = Effect.repeatN(effect, N - 1)
   await runtime.runPromise(Effect.repeatN(effect, 999))
   const start = now()

@@ -50,6 +50,24 @@ const summarizeProfile = (file: string) => {
       .join("\n")
   console.log(`total ${(total / 1000).toFixed(0)} ms sampled\n\nself time by package:\n${show(byPackage, 15)}`)
   console.log(`\nself time by function:\n${show(byFunction, 30)}`)
+  // Inclusive time of this repository's own functions (self time of everything they call, counted once
+  // per sample even when a function recurses), to see which part of the library's path costs what.
+  const parent = new Map<number, number>()
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id)
+  const inclusive = new Map<string, number>()
+  for (const [id, micros] of self) {
+    const seen = new Set<string>()
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const frame = byId.get(at)!.callFrame
+      if (!/\/(packages|apps)\/[^/]+\/(dist|src|bench)\//.test(frame.url) || frame.url.includes("node_modules"))
+        continue
+      const key = `${frame.functionName || "(anonymous)"} ${frame.url.replace(/.*\/(packages|apps)\//, "")}:${frame.lineNumber}`
+      if (seen.has(key)) continue
+      seen.add(key)
+      inclusive.set(key, (inclusive.get(key) ?? 0) + micros)
+    }
+  }
+  console.log(`\ninclusive time of this repository's functions:\n${show(inclusive, 40)}`)
 }
 
 const main = async () => {

@@ -36,6 +36,12 @@ interface Row {
   readonly millis: Summary
   /** Per-round ratio to the raw loop (same round), summarised. */
   readonly ratioToRaw: Summary
+  /**
+   * CPU time of this (client) process per round, user + system, in ms. Far steadier than wall time on a
+   * shared VM, and it is what the library adds: the emulator runs in another process.
+   */
+  readonly cpuMillis: Summary
+  readonly cpuRatioToRaw: Summary
 }
 
 /** Runs every contender once per round, in a rotating order, and summarises the timed rounds. */
@@ -46,35 +52,60 @@ const sideBySide = async (
   rounds: number
 ): Promise<ReadonlyArray<Row>> => {
   const times = new Map<string, Array<number>>(contenders.map((c) => [c.name, []]))
+  const cpu = new Map<string, Array<number>>(contenders.map((c) => [c.name, []]))
   for (let r = 0; r < WARMUP + rounds; r++) {
     const order = contenders.map((_, i) => contenders[(i + r) % contenders.length]!)
     for (const contender of order) {
       const start = now()
+      const startCpu = process.cpuUsage()
       const n = await work(contender)
       const elapsed = now() - start
+      const used = process.cpuUsage(startCpu)
       if (n !== expected) throw new Error(`${contender.name} returned ${n}, expected ${expected}`)
-      if (r >= WARMUP) times.get(contender.name)!.push(elapsed)
+      if (r >= WARMUP) {
+        times.get(contender.name)!.push(elapsed)
+        cpu.get(contender.name)!.push((used.user + used.system) / 1000)
+      }
     }
     process.stderr.write(".")
   }
   process.stderr.write("\n")
   const raw = times.get(contenders[0]!.name)!
+  const rawCpu = cpu.get(contenders[0]!.name)!
   return contenders.map((c) => {
     const mine = times.get(c.name)!
-    return { contender: c.name, millis: summarize(mine), ratioToRaw: summarize(mine.map((t, i) => t / raw[i]!)) }
+    const mineCpu = cpu.get(c.name)!
+    return {
+      contender: c.name,
+      millis: summarize(mine),
+      ratioToRaw: summarize(mine.map((t, i) => t / raw[i]!)),
+      cpuMillis: summarize(mineCpu),
+      cpuRatioToRaw: summarize(mineCpu.map((t, i) => t / rawCpu[i]!))
+    }
   })
 }
 
 const renderRows = (rows: ReadonlyArray<Row>, perItem: number, unit: string) =>
   table([
-    ["contender", "median ms", "p25–p75 ms", `${unit}`, "× raw (median)", "× raw (min–max)"],
+    [
+      "contender",
+      "median ms",
+      "p25–p75 ms",
+      `${unit}`,
+      "× raw (median)",
+      "× raw (min–max)",
+      "client CPU ms",
+      "CPU × raw"
+    ],
     ...rows.map((row) => [
       row.contender,
       row.millis.median.toFixed(1),
       `${row.millis.p25.toFixed(1)}–${row.millis.p75.toFixed(1)}`,
       perItem === 0 ? "" : ((row.millis.median * 1000) / perItem).toFixed(1),
       row.ratioToRaw.median.toFixed(2),
-      `${row.ratioToRaw.min.toFixed(2)}–${row.ratioToRaw.max.toFixed(2)}`
+      `${row.ratioToRaw.min.toFixed(2)}–${row.ratioToRaw.max.toFixed(2)}`,
+      row.cpuMillis.median.toFixed(1),
+      row.cpuRatioToRaw.median.toFixed(2)
     ])
   ])
 
@@ -161,12 +192,23 @@ const memory = async () => {
     const emu = await startEmulator({ seed: size })
     try {
       const env = { EMU_URL: emu.url, EMU_APP_ID: emu.appId, EMU_SECRET: emu.secretKey, EXPECTED: String(size) }
+      // What Node itself does with the same traffic: the raw fetch + JSON.parse loop, measured the same way.
+      const raw = (await runChild(join(here, "memory.ts"), { ...env, MODE: "raw" }, ["--expose-gc"])) as Record<
+        string,
+        unknown
+      >
+      rows.push({ ...raw, contender: "raw fetch + JSON.parse" })
       const plain = (await runChild(join(here, "memory.ts"), env, ["--expose-gc"])) as Record<string, unknown>
       const probe = (await runChild(join(here, "memory.ts"), { ...env, GC_PROBE: "1" }, ["--expose-gc"])) as {
         retainedAfterGcMbEvery10k: ReadonlyArray<number>
       }
       const retained = probe.retainedAfterGcMbEvery10k
-      rows.push({ ...plain, retainedAfterGcMbEvery10k: retained, retainedAfterGcMbLast: retained.at(-1) ?? 0 })
+      rows.push({
+        ...plain,
+        contender: "voucherify-effect stream",
+        retainedAfterGcMbEvery10k: retained,
+        retainedAfterGcMbLast: retained.at(-1) ?? 0
+      })
     } finally {
       await emu.close()
     }
@@ -174,6 +216,7 @@ const memory = async () => {
   console.log(
     table([
       [
+        "contender",
         "actions",
         "seconds",
         "baseline RSS MB",
@@ -184,6 +227,7 @@ const memory = async () => {
       ],
       ...rows.map((row) =>
         [
+          "contender",
           "actions",
           "seconds",
           "baselineRssMb",
@@ -191,7 +235,7 @@ const memory = async () => {
           "rssGrowthMb",
           "heapGrowthMb",
           "retainedAfterGcMbLast"
-        ].map((k) => String(row[k]))
+        ].map((k) => String(row[k] ?? ""))
       )
     ])
   )

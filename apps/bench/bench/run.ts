@@ -3,7 +3,8 @@
  * unless a benchmark needs it), in one run. Prints tables and writes the same figures to
  * `apps/bench/results/latest.json`.
  *
- * Env: BENCH_ONLY=list,get,decode,waiters,memory (default all); LIST_ROUNDS, GET_ROUNDS, WARMUP.
+ * Env: BENCH_ONLY=list,get,decode,waiters,memory (default all); LIST_ROUNDS, GET_ROUNDS, WARMUP;
+ * MEMORY_SIZES (default 10000,100000,300000).
  */
 import { execFileSync, spawn } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -185,7 +186,7 @@ const waiters = async () => {
 }
 
 const memory = async () => {
-  const sizes = (process.env.MEMORY_SIZES ?? "10000,100000").split(",").map(Number)
+  const sizes = (process.env.MEMORY_SIZES ?? "10000,100000,300000").split(",").map(Number)
   console.log(`\n5. Constant memory: stream ${sizes.join(" vs ")} actions, each in a fresh process`)
   const rows: Array<Record<string, unknown>> = []
   for (const size of sizes) {

@@ -1,10 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
-import { DateTime, Either } from "effect"
+import { DateTime, Either, Schema } from "effect"
 import * as fc from "fast-check"
 import * as AsyncAction from "../src/AsyncAction.js"
 import * as AsyncActionResult from "../src/AsyncActionResult.js"
 import * as AsyncActionType from "../src/AsyncActionType.js"
-import { Schema } from "effect"
 import { compile, Fail } from "../src/internal/compile.js"
 import { anyResultArb, asJson, getExamples, mutate, normalize, resultArb } from "./helpers.js"
 
@@ -153,13 +152,19 @@ describe("AsyncActionResult", () => {
       const slow = Schema.decodeUnknownEither(schema as Schema.Schema<unknown, unknown>, exact)
       const fast = compile(schema.ast, exact)
       fc.assert(
-        fc.property(fc.oneof(resultArb, resultArb.chain((raw) => mutate(raw))), (raw) => {
-          const answer = fast(raw)
-          if (answer === Fail) return
-          const expected = slow(raw)
-          expect(Either.isRight(expected)).toBe(true)
-          if (Either.isRight(expected)) expect(normalize(answer)).toStrictEqual(normalize(expected.right))
-        }),
+        fc.property(
+          fc.oneof(
+            resultArb,
+            resultArb.chain((raw) => mutate(raw))
+          ),
+          (raw) => {
+            const answer = fast(raw)
+            if (answer === Fail) return
+            const expected = slow(raw)
+            expect(Either.isRight(expected)).toBe(true)
+            if (Either.isRight(expected)) expect(normalize(answer)).toStrictEqual(normalize(expected.right))
+          }
+        ),
         { numRuns: 600 }
       )
     })

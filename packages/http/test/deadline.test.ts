@@ -45,4 +45,32 @@ describe("deadline watchdog", () => {
       expect(yield* Fiber.join(fiber)).toEqual(Exit.fail("not found"))
     })
   )
+
+  it.scoped("a failed or interrupted request has its scope closed (its connection aborted); a success does not", () =>
+    Effect.gen(function* () {
+      const deadlines = yield* Deadlines.make(Duration.seconds(30))
+      // Records whether the request's scope was closed, as withScope's abort finalizer would see it.
+      const tracked = <A, E>(effect: Effect.Effect<A, E>) =>
+        Effect.gen(function* () {
+          const closed = yield* Deferred.make<void>()
+          const exit = yield* deadlines
+            .within(
+              Effect.zipRight(
+                Effect.flatMap(Effect.scope, (scope) => Scope.addFinalizer(scope, Deferred.succeed(closed, undefined))),
+                effect
+              ),
+              { isAbort: () => false, onExpired: () => "timeout" as const }
+            )
+            .pipe(Effect.exit)
+          return { exit, closed: yield* Deferred.isDone(closed) }
+        })
+      const ok = yield* tracked(Effect.succeed("answered"))
+      expect(ok).toEqual({ exit: Exit.succeed("answered"), closed: false })
+      const failed = yield* tracked(Effect.fail("server error"))
+      expect(failed).toEqual({ exit: Exit.fail("server error"), closed: true })
+      const interrupted = yield* tracked(Effect.interrupt)
+      expect(Exit.isInterrupted(interrupted.exit)).toBe(true)
+      expect(interrupted.closed).toBe(true)
+    })
+  )
 })

@@ -73,4 +73,20 @@ describe("deadline watchdog", () => {
       expect(interrupted.closed).toBe(true)
     })
   )
+
+  it.scoped("finished requests are let go about a second after the oldest one finishes, not at its deadline", () =>
+    Effect.gen(function* () {
+      const deadlines = yield* Deadlines.make(Duration.seconds(30))
+      const oldest = yield* deadlines.within(request(500), options).pipe(Effect.fork)
+      const quick = yield* Effect.forEach(Array.from({ length: 50 }), () =>
+        deadlines.within(request(10), options).pipe(Effect.fork)
+      )
+      yield* TestClock.adjust("100 millis")
+      for (const fiber of quick) expect(yield* Fiber.join(fiber)).toBe("answered")
+      expect(yield* deadlines.held).toBe(51)
+      yield* TestClock.adjust("2 seconds")
+      expect(yield* Fiber.join(oldest)).toBe("answered")
+      expect(yield* deadlines.held).toBe(0)
+    })
+  )
 })

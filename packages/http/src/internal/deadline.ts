@@ -1,5 +1,5 @@
 // Per-request deadlines without a fiber per request. Every request of a client has the same timeout, so
-// deadlines arrive in order: one watchdog fiber takes them first-in first-out, sleeps until each one that
+// deadlines arrive in order: one watchdog fiber takes them first-in first-out, waits until each one that
 // is still running is due, and closes its scope, which aborts the request through the AbortSignal every
 // @effect/platform client honours. The request itself stays on the caller's fiber (`Effect.timeoutFail`
 // would run it in a forked fiber, the largest single cost per request measured on real sockets).
@@ -27,22 +27,32 @@ export interface Deadlines {
     effect: Effect.Effect<A, E, R | Scope.Scope>,
     options: { readonly isAbort: (error: E) => boolean; readonly onExpired: () => E2 }
   ) => Effect.Effect<A, E | E2, Exclude<R, Scope.Scope>>
+  /** Entries the watchdog still holds: requests in flight, and finished ones it has not let go yet. */
+  readonly held: Effect.Effect<number>
 }
 
 export const make = (timeout: Duration.Duration): Effect.Effect<Deadlines, never, Scope.Scope> =>
   Effect.gen(function* () {
     const millis = Duration.toMillis(timeout)
+    const recheckMillis = 1000
+    let current: Entry | undefined
     const queue = yield* Queue.unbounded<Entry>()
 
+    // Waits for the oldest request's deadline, looking at least once a second whether it has finished, so
+    // the finished entries queued behind it are let go within about a second rather than at its deadline.
     const watch = Effect.gen(function* () {
       const entry = yield* Queue.take(queue)
-      if (entry.done) return
-      const now = yield* Clock.currentTimeMillis
-      if (entry.deadline > now) yield* Effect.sleep(Duration.millis(entry.deadline - now))
-      const scope = entry.scope
-      if (entry.done || scope === undefined) return
-      entry.expired = true
-      yield* Scope.close(scope, Exit.void)
+      current = entry
+      while (!entry.done) {
+        const now = yield* Clock.currentTimeMillis
+        if (entry.deadline <= now) {
+          const scope = entry.scope
+          if (scope === undefined) return
+          entry.expired = true
+          return yield* Scope.close(scope, Exit.void)
+        }
+        yield* Effect.sleep(Duration.millis(Math.min(entry.deadline - now, recheckMillis)))
+      }
     })
     yield* Effect.forkScoped(Effect.forever(watch))
 
@@ -71,5 +81,12 @@ export const make = (timeout: Duration.Duration): Effect.Effect<Deadlines, never
         })
       )
 
-    return { within }
+    // The entry the watchdog is waiting on has left the queue: count it while it is unfinished. (A queue's
+    // size is negative while the watchdog waits in `take`.)
+    const held = Effect.map(
+      Queue.size(queue),
+      (queued) => Math.max(0, queued) + (current !== undefined && !current.done ? 1 : 0)
+    )
+
+    return { within, held }
   })

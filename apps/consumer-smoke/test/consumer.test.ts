@@ -1,5 +1,5 @@
-// Consumer smoke test: what a user gets from the registry. Packs the three published packages, installs the
-// tarballs (plus `effect`/`@effect/platform` from the registry) into a fresh npm project outside the workspace,
+// Consumer smoke test: what a user gets from the registry. Packs the four published packages, installs the
+// tarballs (plus `effect`/`@effect/platform`/`@effect/platform-node` from the registry) into a fresh npm project outside the workspace,
 // type-checks and runs an ESM consumer (NodeNext), a Bundler consumer (bundled with esbuild) and a CommonJS
 // consumer (`require(esm)`), and runs publint and attw on every tarball.
 import { spawnSync } from "node:child_process"
@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 const root = fileURLToPath(new URL("../../..", import.meta.url))
 const fixtures = fileURLToPath(new URL("../fixtures", import.meta.url))
-const packages = ["core", "http", "testing"] as const
+const packages = ["core", "http", "node", "testing"] as const
 const bin = (name: string) => join(root, "node_modules", ".bin", name)
 
 // The child processes must not see the variables `pnpm run` sets (npm would read them as its own config).
@@ -108,6 +108,7 @@ beforeAll(() => {
   const peers = [
     `effect@${versionOf("effect", "packages/http")}`,
     `@effect/platform@${versionOf("@effect/platform", "packages/http")}`,
+    `@effect/platform-node@${versionOf("@effect/platform-node", "packages/node")}`,
     `@types/node@${versionOf("@types/node", "packages/http")}`
   ]
   ok(
@@ -142,7 +143,8 @@ describe("packed tarballs", () => {
     const text = readFileSync(join(dir, "package.json"), "utf8")
     expect(text).not.toContain("workspace:")
     const pkg = pkgJson(dir)
-    if (name !== "core") {
+    // `node` is a transport: it needs the platform packages only.
+    if (name === "http" || name === "testing") {
       expect(pkg.dependencies?.["@voucherify-effect/core"]).toBe(`^${pkgJson(join(root, "packages/core")).version}`)
     }
     const files = readdirSync(dir)
@@ -152,6 +154,7 @@ describe("packed tarballs", () => {
     // Peers are never bundled or pinned as dependencies.
     expect(Object.keys(pkg.dependencies ?? {})).not.toContain("effect")
     expect(Object.keys(pkg.dependencies ?? {})).not.toContain("@effect/platform")
+    expect(Object.keys(pkg.dependencies ?? {})).not.toContain("@effect/platform-node")
   })
 })
 

@@ -1,18 +1,18 @@
 #!/usr/bin/env node
 /**
  * The Node entry of `voucherify-async`: the only file that picks a platform. It provides Node's
- * context (FileSystem, Path, Terminal), the undici HttpClient and the process streams, adds the
- * Node-only `demo` command, and turns the program's result into the process exit code
+ * context (FileSystem, Path, Terminal), the HttpClient (`NodeTransport`, on undici) and the process
+ * streams, adds the Node-only `demo` command, and turns the program's result into the process exit code
  * (130 after Ctrl-C / SIGTERM, once in-flight requests are cancelled).
  *
  * @since 0.1.0
  */
 // Deep imports: the package's index also loads cluster, sql and worker support (≈0.4 s of startup).
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
+import { NodeTransport } from "@voucherify-effect/node"
 import { Cause, Effect, Exit, Layer } from "effect"
 import * as Cli from "./Cli.js"
 import * as Demo from "./Demo.js"
@@ -40,7 +40,7 @@ const StdioLive = Layer.succeed(Stdio.Stdio, { stdout: nodeStream(process.stdout
 
 const program = Cli.run(process.argv, { extra: [Demo.command] }).pipe(
   Effect.provide(
-    Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer, NodeHttpClient.layerUndici, StdioLive)
+    Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer, NodeTransport.layer, StdioLive)
   )
 )
 

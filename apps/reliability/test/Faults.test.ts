@@ -6,13 +6,21 @@ import { VoucherifyError } from "@voucherify-effect/core"
 import { AsyncActions, PollPolicy, RetryPolicy } from "@voucherify-effect/http"
 import { Emulator, EmulatorState } from "@voucherify-effect/testing"
 import { Chunk, Effect, Exit, Stream } from "effect"
-import { captureLogs, classify, clientOnEmulator, emulatorCredentials, fastRetries, report } from "./support.js"
+import {
+  captureLogs,
+  classify,
+  clientOnEmulator,
+  emulatorCredentials,
+  fastRetries,
+  report,
+  transports
+} from "./support.js"
 
 // 20% 5xx (the emulator picks among 500/502/503/504, all transient), 10% 429 with Retry-After: 1,
 // 5% connection resets, 2% bodies cut short.
 const profile = { seed: 7, serverError: 0.2, rateLimited: 0.1, reset: 0.05, truncated: 0.02 }
 
-describe("faults", () => {
+describe.each(transports)("faults (%s)", (transportName, transport) => {
   for (const faultSeed of [7, 8, 9])
     it.scopedLive(`stream over 5 000 actions (with ties) yields every id exactly once (fault seed ${faultSeed})`, () =>
       Effect.gen(function* () {
@@ -29,7 +37,7 @@ describe("faults", () => {
         const exit = yield* AsyncActions.stream({ pageSize: 100 }).pipe(
           Stream.runCollect,
           RetryPolicy.withPolicy(fastRetries(30)),
-          Effect.provide(clientOnEmulator(emu)),
+          Effect.provide(clientOnEmulator(emu, {}, transport)),
           Effect.exit
         )
         expect(classify(exit)).toBeUndefined()
@@ -47,6 +55,7 @@ describe("faults", () => {
         const log = yield* emu.requests
         const injected = yield* emu.faultsInjected
         report("faults.stream", {
+          transport: transportName,
           faultSeed,
           actions: all.length,
           tiedActions: ties,
@@ -87,7 +96,7 @@ describe("faults", () => {
             Effect.map((exit) => ({ wire, exit, at: Date.now() }))
           ),
         { concurrency: "unbounded" }
-      ).pipe(RetryPolicy.withPolicy(fastRetries(30)), Effect.provide(clientOnEmulator(emu)))
+      ).pipe(RetryPolicy.withPolicy(fastRetries(30)), Effect.provide(clientOnEmulator(emu, {}, transport)))
 
       let succeeded = 0
       let failed = 0
@@ -124,6 +133,7 @@ describe("faults", () => {
       expect(failed).toBe(expectedFailures)
       const log = yield* emu.requests
       report("faults.awaitCompletion", {
+        transport: transportName,
         waiters: created.length,
         succeeded,
         asyncActionFailed: failed,

@@ -4,17 +4,25 @@ import { afterAll, describe, expect, it } from "@effect/vitest"
 import { AsyncActions, PollPolicy, RetryPolicy } from "@voucherify-effect/http"
 import { Emulator } from "@voucherify-effect/testing"
 import { Effect, Fiber, Stream } from "effect"
-import { captureLogs, classify, clientOnEmulator, emulatorCredentials, eventually, report } from "./support.js"
+import {
+  captureLogs,
+  classify,
+  clientOnEmulator,
+  emulatorCredentials,
+  eventually,
+  report,
+  transports
+} from "./support.js"
 
-const figures: Record<string, unknown> = {}
 const idle = (emu: Emulator.EmulatorHandle) =>
   Effect.map(Effect.all([emu.inFlight, emu.openConnections]), ([inFlight, open]) => inFlight === 0 && open === 0)
 
-describe("hangs and cancellation", () => {
+describe.each(transports)("hangs and cancellation (%s)", (transportName, transport) => {
+  const figures: Record<string, unknown> = { transport: transportName }
   it.scopedLive("a hung request fails with RequestTimeout within requestTimeout + slack, and its socket closes", () =>
     Effect.gen(function* () {
       const emu = yield* Emulator.make({ ...emulatorCredentials, seed: 5, faults: { hang: 1 } })
-      const layer = clientOnEmulator(emu, { requestTimeout: "300 millis" })
+      const layer = clientOnEmulator(emu, { requestTimeout: "300 millis" }, transport)
       const samples: Array<number> = []
       for (let i = 0; i < 5; i++) {
         const started = Date.now()
@@ -43,7 +51,7 @@ describe("hangs and cancellation", () => {
       const action = yield* emu.createAction({ type: "VOUCHERS.IMPORT", durationMillis: 60_000 })
       const fiber = yield* AsyncActions.watch(action.id, { schedule: PollPolicy.fixed("20 millis") }).pipe(
         Stream.runDrain,
-        Effect.provide(clientOnEmulator(emu)),
+        Effect.provide(clientOnEmulator(emu, {}, transport)),
         Effect.fork
       )
       expect(
@@ -64,7 +72,7 @@ describe("hangs and cancellation", () => {
     Effect.gen(function* () {
       const emu = yield* Emulator.make({ ...emulatorCredentials, faults: { hang: 1 } })
       const action = yield* emu.createAction({ type: "VOUCHERS.IMPORT", durationMillis: 60_000 })
-      const layer = clientOnEmulator(emu)
+      const layer = clientOnEmulator(emu, {}, transport)
       const fiber = yield* AsyncActions.awaitCompletion(action.id).pipe(Effect.provide(layer), Effect.fork)
       expect(
         yield* eventually(

@@ -4,6 +4,7 @@ import { HttpClient, HttpClientError, type HttpClientRequest, HttpClientResponse
 import { NodeHttpClient } from "@effect/platform-node"
 import { VoucherifyError } from "@voucherify-effect/core"
 import { AsyncActions, RateLimit, RetryPolicy, VoucherifyClient, type VoucherifyConfig } from "@voucherify-effect/http"
+import { NodeTransport } from "@voucherify-effect/node"
 import type { Emulator } from "@voucherify-effect/testing"
 import { Cause, Effect, Exit, Inspectable, Layer, List, Logger, LogLevel, Redacted } from "effect"
 
@@ -173,9 +174,18 @@ export const clientOn = (
     Layer.provide(http)
   )
 
+/** The Node transports the socket tests run on: ours (the one the CLI uses) and the platform's. */
+export const transports = [
+  ["NodeTransport", NodeTransport.layer],
+  ["NodeHttpClient.layerUndici", NodeHttpClient.layerUndici]
+] as const
+
 /** The client against a running emulator over real sockets (undici). */
-export const clientOnEmulator = (emu: Emulator.EmulatorHandle, options: Partial<VoucherifyConfig.Options> = {}) =>
-  clientOn(NodeHttpClient.layerUndici, { apiUrl: emu.url, ...options })
+export const clientOnEmulator = (
+  emu: Emulator.EmulatorHandle,
+  options: Partial<VoucherifyConfig.Options> = {},
+  transport: Layer.Layer<HttpClient.HttpClient> = NodeTransport.layer
+) => clientOn(transport, { apiUrl: emu.url, ...options })
 
 /** Emulator options shared by the suite: known credentials (so leaks can be searched for). */
 export const emulatorCredentials = { appId, secretKey, accessTokens: [bearerToken] }

@@ -1,11 +1,13 @@
-// The contenders of the list and get benchmarks: this library (undici and fetch transports), a raw
-// `fetch` + `JSON.parse` loop (the floor: HTTP with no validation), and the official `@voucherify/sdk`.
+// The contenders of the list and get benchmarks: this library (on NodeTransport, and on the platform's
+// undici and fetch clients), a raw `fetch` + `JSON.parse` loop (the floor: HTTP with no validation), and the
+// official `@voucherify/sdk`.
 // Every list contender pages by `end_date` the same way (oldest `created_at` + 1 ms, skipping the ids
 // already seen at the boundary), so all of them send the same requests and see every action once.
 import { FetchHttpClient, type HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import * as VoucherifySdk from "@voucherify/sdk"
 import { AsyncActions, VoucherifyClient } from "@voucherify-effect/http"
+import { NodeTransport } from "@voucherify-effect/node"
 import { Effect, Layer, ManagedRuntime, Redacted, Stream } from "effect"
 import type { EmulatorProcess } from "./emulator.js"
 
@@ -155,7 +157,8 @@ export const library = (
 
 export const allContenders = (emu: EmulatorProcess): ReadonlyArray<Contender> => [
   rawFetch(emu),
-  library(emu, "voucherify-effect (undici)", NodeHttpClient.layerUndici),
-  library(emu, "voucherify-effect (fetch)", FetchHttpClient.layer),
+  library(emu, "voucherify-effect (NodeTransport)", NodeTransport.layer),
+  library(emu, "voucherify-effect (platform undici)", NodeHttpClient.layerUndici),
+  library(emu, "voucherify-effect (platform fetch)", FetchHttpClient.layer),
   officialSdk(emu)
 ]

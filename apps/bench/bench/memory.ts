@@ -6,6 +6,7 @@
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { AsyncActions, VoucherifyClient } from "@voucherify-effect/http"
+import { NodeTransport } from "@voucherify-effect/node"
 import { Effect, Layer, ManagedRuntime, Redacted, Stream } from "effect"
 import { rawFetch } from "./contenders.js"
 import { mb, round } from "./stats.js"
@@ -21,7 +22,8 @@ const layer = AsyncActions.layer.pipe(
       secretKey: Redacted.make(process.env.EMU_SECRET!)
     })
   ),
-  Layer.provide(NodeHttpClient.layerUndici)
+  // TRANSPORT=undici: the platform's undici client instead of NodeTransport.
+  Layer.provide(process.env.TRANSPORT === "undici" ? NodeHttpClient.layerUndici : NodeTransport.layer)
 )
 const runtime = ManagedRuntime.make(layer)
 // The raw loop only needs the emulator's address and credentials.

@@ -1,12 +1,13 @@
 /**
  * Diagnosis helper, not part of `pnpm bench`: runs one contender's list (or get) loop repeatedly so it can
- * be profiled, e.g.
- *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/profile.ts undici list
+ * be profiled (kind: node | undici | fetch | raw | sdk), e.g.
+ *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/profile.ts node list
  *   tsx bench/profile.ts --summarize /tmp/prof/<file>.cpuprofile
  */
 import { readFileSync } from "node:fs"
 import { FetchHttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
+import { NodeTransport } from "@voucherify-effect/node"
 import { library, officialSdk, rawFetch } from "./contenders.js"
 import { startEmulator } from "./emulator.js"
 import { now } from "./stats.js"
@@ -71,14 +72,22 @@ const summarizeProfile = (file: string) => {
 }
 
 const main = async () => {
-  const [kind = "undici", op = "list", rounds = "20"] = process.argv.slice(2)
+  const [kind = "node", op = "list", rounds = "20"] = process.argv.slice(2)
   const emu = await startEmulator({ seed: 10_000 })
   const contender =
     kind === "raw"
       ? rawFetch(emu)
       : kind === "sdk"
         ? officialSdk(emu)
-        : library(emu, kind, kind === "fetch" ? FetchHttpClient.layer : NodeHttpClient.layerUndici)
+        : library(
+            emu,
+            kind,
+            kind === "fetch"
+              ? FetchHttpClient.layer
+              : kind === "undici"
+                ? NodeHttpClient.layerUndici
+                : NodeTransport.layer
+          )
   const ids: Array<string> = []
   await contender.listAll(ids)
   const start = now()

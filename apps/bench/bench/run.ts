@@ -206,10 +206,15 @@ const memory = async () => {
       const retained = probe.retainedAfterGcMbEvery10k
       rows.push({
         ...plain,
-        contender: "voucherify-effect stream",
+        contender: "voucherify-effect stream (NodeTransport)",
         retainedAfterGcMbEvery10k: retained,
         retainedAfterGcMbLast: retained.at(-1) ?? 0
       })
+      // The same stream on @effect/platform-node's undici client, for what the transport changes.
+      const undici = (await runChild(join(here, "memory.ts"), { ...env, TRANSPORT: "undici" }, [
+        "--expose-gc"
+      ])) as Record<string, unknown>
+      rows.push({ ...undici, contender: "voucherify-effect stream (platform undici)" })
     } finally {
       await emu.close()
     }

@@ -6,8 +6,9 @@
  * Env: WAITERS (1000), MIN_MS/MAX_MS (action durations, 5000/20000), POLL_INITIAL_MS (20000),
  * POLL_FACTOR (1.5), POLL_MAX_MS (30000), LIMIT (2000).
  */
-import { NodeHttpClient } from "@effect/platform-node"
+
 import { AsyncActions, PollPolicy, RateLimit, VoucherifyClient } from "@voucherify-effect/http"
+import { NodeTransport } from "@voucherify-effect/node"
 import { Effect, Either, Layer, ManagedRuntime, Redacted } from "effect"
 import { startEmulator } from "./emulator.js"
 import { mb, quantile, round } from "./stats.js"
@@ -64,7 +65,7 @@ try {
       VoucherifyClient.layer({ apiUrl: emu.url, appId: emu.appId, secretKey: Redacted.make(emu.secretKey) })
     ),
     Layer.provideMerge(RateLimit.layer({ requestsPerMinute: LIMIT })),
-    Layer.provide(NodeHttpClient.layerUndici)
+    Layer.provide(NodeTransport.layer)
   )
   const runtime = ManagedRuntime.make(layer)
   await runtime.runPromise(Effect.void)

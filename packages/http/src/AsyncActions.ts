@@ -23,6 +23,7 @@ import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import * as Spans from "./internal/span.js"
 import * as Pagination from "./Pagination.js"
 import * as PollPolicy from "./PollPolicy.js"
 import { VoucherifyClient } from "./VoucherifyClient.js"
@@ -174,7 +175,7 @@ export const make: Effect.Effect<Service, never, VoucherifyClient> = Effect.gen(
         })
       ),
       // The span's name says where it comes from; capturing a stack trace per call costs more than it tells.
-      Effect.withSpan("AsyncActions.get", {
+      Spans.wrap("AsyncActions.get", {
         attributes: { "voucherify.async_action.id": id },
         captureStackTrace: false
       })
@@ -189,7 +190,7 @@ export const make: Effect.Effect<Service, never, VoucherifyClient> = Effect.gen(
       fetchPage
     ).pipe(
       Effect.tap((page) => Effect.annotateCurrentSpan("voucherify.page.size", page.asyncActions.length)),
-      Effect.withSpan("AsyncActions.list", { captureStackTrace: false })
+      Spans.wrap("AsyncActions.list", { captureStackTrace: false })
     )
 
   const stream = (options: StreamOptions = {}) =>
@@ -349,7 +350,7 @@ export const make: Effect.Effect<Service, never, VoucherifyClient> = Effect.gen(
         })
       ),
       Effect.tap((action) => Effect.annotateCurrentSpan("voucherify.async_action.status", action.status)),
-      Effect.withSpan("AsyncActions.awaitCompletion", { attributes: { "voucherify.async_action.id": id } })
+      Spans.wrap("AsyncActions.awaitCompletion", { attributes: { "voucherify.async_action.id": id } })
     )
 
   return { get, list, stream, watch, awaitCompletion }

@@ -21,6 +21,7 @@ import type * as Scope from "effect/Scope"
 import type * as Tracer from "effect/Tracer"
 import * as Deadlines from "./internal/deadline.js"
 import * as Response from "./internal/response.js"
+import * as Spans from "./internal/span.js"
 import { version } from "./internal/version.js"
 import * as RateLimit from "./RateLimit.js"
 import { CurrentRetryPolicy } from "./RetryPolicy.js"
@@ -164,7 +165,7 @@ export const make = (
     // One attempt: the request and its body in a request scope closed at the deadline, under its own span
     // (named like the platform's HTTP client spans; not made the parent of anything, so it costs less).
     const attempt = <A>(options: GetOptions<A>, path: string): Effect.Effect<A, VoucherifyError.VoucherifyError> =>
-      Effect.useSpan(
+      Spans.use(
         "http.client GET",
         {
           kind: "client",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { VoucherifyError } from "@voucherify-effect/core"
-import { type Duration, Effect, Exit, Fiber, Option, Redacted, TestClock } from "effect"
+import { Cause, type Duration, Effect, Exit, Fiber, Option, Redacted, TestClock } from "effect"
 import * as AsyncActions from "../src/AsyncActions.js"
 import { version } from "../src/internal/version.js"
 import * as RetryPolicy from "../src/RetryPolicy.js"
@@ -342,6 +342,38 @@ describe("tracing", () => {
       expect(exits.map((exit) => exit !== undefined && Exit.isFailure(exit))).toStrictEqual([true, true, false])
       // No header of the request is recorded, secret or not.
       expect([...attempts[0]!.attributes.keys()].some((key) => key.startsWith("http.request.header"))).toBe(false)
+    })
+  )
+
+  // A span outlives its request (an exporter batches it); holding the decoded page from it kept every
+  // page of a long stream alive into V8's old space (BENCHMARKS.md, section 5).
+  it.effect("ended spans keep a failure's error but not a success's value", () =>
+    Effect.gen(function* () {
+      const { spans, layer: tracer } = recordSpans()
+      const script = scripted((url) =>
+        url.pathname.endsWith(validId)
+          ? { status: 200, body: actionJson({ id: validId }) }
+          : { status: 404, body: { code: 404, key: "not_found", message: "Resource not found" } }
+      )
+      const [action, missing] = yield* Effect.all([
+        AsyncActions.get(validId),
+        Effect.flip(AsyncActions.get("aa_0000000000000000ffff"))
+      ]).pipe(Effect.provide(clientLayer(script)), Effect.provide(tracer))
+      expect(action.id).toBe(validId)
+      expect(missing._tag).toBe("NotFound")
+
+      const ended = spans.map((span) => `${span.name} ${span.status._tag === "Ended" ? span.status.exit._tag : "open"}`)
+      expect(ended).toStrictEqual([
+        "AsyncActions.get Success",
+        "http.client GET Success",
+        "AsyncActions.get Failure",
+        "http.client GET Failure"
+      ])
+      for (const span of spans) {
+        const exit = span.status._tag === "Ended" ? span.status.exit : undefined
+        if (exit === undefined || Exit.isSuccess(exit)) expect(exit).toStrictEqual(Exit.void)
+        else expect(Cause.failureOption(exit.cause)).toStrictEqual(Option.some(missing))
+      }
     })
   )
 })

@@ -3,12 +3,16 @@
  * over a long walk (BENCHMARKS.md, section 5). Walks the whole seeded history with `JSON.parse` only, in one
  * of several loop shapes, and prints the peak heap growth over the baseline. One shape per process:
  *   node --expose-gc --import tsx bench/body-read.ts <shape> [actions=300000]
- * Shapes: chain | effect-chain | effect-chain-signal | effect-two-steps | effect-two-steps-eager | platform
+ * Shapes: chain | effect-chain | effect-chain-signal | effect-two-steps | effect-two-steps-eager | platform |
+ * node-transport (the same `execute` + `text` on NodeTransport) | library-list (`AsyncActions.list` in a loop, on
+ * NodeTransport) | library-list-untraced (the same with the tracer disabled)
  */
 import { createRequire } from "node:module"
 import { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Effect } from "effect"
+import { AsyncActions, VoucherifyClient } from "@voucherify-effect/http"
+import { NodeTransport } from "@voucherify-effect/node"
+import { Effect, Layer, Redacted } from "effect"
 import { startEmulator } from "./emulator.js"
 
 interface UndiciResponse {
@@ -79,6 +83,43 @@ const walkEffect = (text: (endDate: string | undefined) => Effect.Effect<string,
 const chained = (endDate: string | undefined, signal?: AbortSignal) =>
   undici.request(pageUrl(endDate), signal === undefined ? { headers } : { headers, signal }).then((r) => r.body.text())
 
+// The same walk through the library's `list`, paging by the decoded `createdAt`.
+const libraryList = Effect.gen(function* () {
+  let endDate: Date | undefined
+  let count = 0
+  let boundary: ReadonlySet<string> = new Set()
+  for (;;) {
+    const page = yield* AsyncActions.list(endDate === undefined ? { limit: 100 } : { limit: 100, endDate })
+    let oldest = Number.POSITIVE_INFINITY
+    for (const action of page.asyncActions) {
+      if (action.createdAt.epochMillis < oldest) oldest = action.createdAt.epochMillis
+      if (!boundary.has(action.id)) count++
+    }
+    if (page.asyncActions.length === 0 || !page.hasMore) return count
+    boundary = new Set(page.asyncActions.filter((a) => a.createdAt.epochMillis <= oldest + 1).map((a) => a.id))
+    endDate = new Date(oldest + 1)
+  }
+}).pipe(
+  Effect.provide(
+    AsyncActions.layer.pipe(
+      Layer.provide(
+        VoucherifyClient.layer({ apiUrl: emu.url, appId: emu.appId, secretKey: Redacted.make(emu.secretKey) })
+      ),
+      Layer.provide(NodeTransport.layer)
+    )
+  )
+)
+
+const platformLoop = (transport: Layer.Layer<HttpClient.HttpClient>) =>
+  Effect.runPromise(
+    Effect.flatMap(HttpClient.HttpClient, (client) => {
+      const http = HttpClient.withTracerDisabledWhen(client, () => true)
+      return walkEffect((endDate) =>
+        Effect.scoped(Effect.flatMap(http.get(pageUrl(endDate), { headers }), (r) => r.text))
+      )
+    }).pipe(Effect.provide(transport))
+  )
+
 const run = (): Promise<number> => {
   switch (shape) {
     case "chain":
@@ -108,14 +149,13 @@ const run = (): Promise<number> => {
         )
       )
     case "platform":
-      return Effect.runPromise(
-        Effect.flatMap(HttpClient.HttpClient, (client) => {
-          const http = HttpClient.withTracerDisabledWhen(client, () => true)
-          return walkEffect((endDate) =>
-            Effect.scoped(Effect.flatMap(http.get(pageUrl(endDate), { headers }), (r) => r.text))
-          )
-        }).pipe(Effect.provide(NodeHttpClient.layerUndici))
-      )
+      return platformLoop(NodeHttpClient.layerUndici)
+    case "node-transport":
+      return platformLoop(NodeTransport.layer)
+    case "library-list":
+      return Effect.runPromise(libraryList)
+    case "library-list-untraced":
+      return Effect.runPromise(Effect.withTracerEnabled(libraryList, false))
     default:
       throw new Error(`unknown shape ${shape}`)
   }

@@ -26,7 +26,7 @@ export class BufferedResponse extends Inspectable.Class implements HttpClientRes
   readonly headers: Headers.Headers
   private readonly setCookie: ReadonlyArray<string> | string | undefined
   private cachedCookies: Cookies.Cookies | undefined
-  private cachedText: Effect.Effect<string, HttpClientError.ResponseError> | undefined
+  private decodedText: string | undefined
 
   constructor(
     readonly request: HttpClientRequest.HttpClientRequest,
@@ -64,9 +64,12 @@ export class BufferedResponse extends Inspectable.Class implements HttpClientRes
     return this.body._tag === "Read" ? Effect.succeed(this.body.bytes) : Effect.fail(this.decodeError(this.body.cause))
   }
 
+  // Decoded once, on first use.
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
-    this.cachedText ??= Effect.map(this.bytes(), (bytes) => utf8.decode(bytes))
-    return this.cachedText
+    return Effect.map(this.bytes(), (bytes) => {
+      this.decodedText ??= utf8.decode(bytes)
+      return this.decodedText
+    })
   }
 
   get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {

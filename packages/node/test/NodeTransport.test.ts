@@ -57,10 +57,11 @@ const serve = (handler: Handler) =>
     (server) => Effect.sync(server.close)
   )
 
-const waitUntil = (check: () => boolean, withinMillis = 2000) =>
+// Polls `check` (a plain test or an effect) until it holds; false if it still fails after `withinMillis`.
+const waitUntil = (check: (() => boolean) | Effect.Effect<boolean>, withinMillis = 2000) =>
   Effect.gen(function* () {
     const deadline = Date.now() + withinMillis
-    while (!check()) {
+    while (!(Effect.isEffect(check) ? yield* check : check())) {
       if (Date.now() > deadline) return false
       yield* Effect.sleep("5 millis")
     }
@@ -239,7 +240,7 @@ describe("NodeTransport", () => {
     Effect.gen(function* () {
       const server = yield* serve(() => {})
       const url = server.url
-      ;(server as unknown as { close: () => void }).close()
+      server.close()
       yield* Effect.sleep("20 millis")
       const error = yield* Effect.flip(HttpClient.get(url))
       expect(error._tag).toBe("RequestError")
@@ -339,12 +340,12 @@ describe("the Voucherify client on NodeTransport, against the emulator", () => {
       )
       expect(error._tag).toBe("RequestTimeout")
       expect(Date.now() - started).toBeLessThan(300 + 500)
-      let open = -1
-      for (let i = 0; i < 100 && open !== 0; i++) {
-        open = yield* emu.openConnections
-        if (open !== 0) yield* Effect.sleep("10 millis")
-      }
-      expect(open).toBe(0)
+      expect(
+        yield* waitUntil(
+          Effect.map(emu.openConnections, (open) => open === 0),
+          1000
+        )
+      ).toBe(true)
     })
   )
 

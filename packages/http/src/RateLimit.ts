@@ -178,7 +178,15 @@ export const make = (options: Options = {}): Effect.Effect<RateLimiter, Voucheri
         let until = 0
         if (observation.retryAfterMillis !== undefined) until = now + observation.retryAfterMillis
         else if (observation.status === 429 || observation.remaining === 0) {
-          until = observation.retryAtMillis ?? (observation.status === 429 ? now + 1000 : 0)
+          // `X-Rate-Limit-Retry` names when the current window ends: more than a window away is not
+          // believable (a broken or hostile server), so it counts as a one-second pause, not `maxPause`.
+          const retryAt = observation.retryAtMillis
+          until =
+            retryAt !== undefined && retryAt <= now + windowMillis + 1000
+              ? retryAt
+              : observation.status === 429 || retryAt !== undefined
+                ? now + 1000
+                : 0
         }
         if (until > now) {
           const capped = Math.min(until, now + maxPause)

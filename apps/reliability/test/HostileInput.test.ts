@@ -5,7 +5,15 @@ import { AsyncActions, VoucherifyConfig } from "@voucherify-effect/http"
 import { Emulator } from "@voucherify-effect/testing"
 import { Cause, Effect, Exit, Option, Redacted, Stream } from "effect"
 import fc from "fast-check"
-import { captureLogs, clientOn, clientOnEmulator, emulatorCredentials, report, scripted } from "./support.js"
+import {
+  captureLogs,
+  clientOn,
+  clientOnEmulator,
+  emulatorCredentials,
+  propertyTimeout,
+  report,
+  scripted
+} from "./support.js"
 
 const okAction = JSON.stringify({
   id: "aa_0afb3d009a55814a48",
@@ -145,7 +153,9 @@ describe("hostile input", () => {
     for (const id of nastyIds) for (const op of waitOps(id)) await refuses(op, "InvalidInput")
   })
 
-  it("ids from generators: refused unless aa_ + 1..64 letters/digits, and then the path is exactly that", async () => {
+  it("ids from generators: refused unless aa_ + 1..64 letters/digits, and then the path is exactly that", {
+    timeout: propertyTimeout
+  }, async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.stringMatching(/^aa_[\w%./-]{0,70}$/)),
@@ -161,7 +171,7 @@ describe("hostile input", () => {
     )
   })
 
-  it("limits and page sizes", async () => {
+  it("limits and page sizes", { timeout: propertyTimeout }, async () => {
     for (const limit of nastyLimits) {
       await refuses(AsyncActions.list({ limit: limit as number }), "InvalidInput", {}, String(limit))
       await refuses(AsyncActions.stream({ pageSize: limit as number }).pipe(Stream.runDrain), "InvalidInput")
@@ -175,7 +185,9 @@ describe("hostile input", () => {
     )
   })
 
-  it("dates: nasties refused; any accepted string is sent as canonical ISO text only", async () => {
+  it("dates: nasties refused; any accepted string is sent as canonical ISO text only", {
+    timeout: propertyTimeout
+  }, async () => {
     for (const endDate of nastyDates) {
       await refuses(AsyncActions.list({ endDate: endDate as string }), "InvalidInput")
       await refuses(AsyncActions.stream({ endDate: endDate as string }).pipe(Stream.runDrain), "InvalidInput")
@@ -256,7 +268,9 @@ describe("hostile input", () => {
     }
   })
 
-  it("URLs from generators: credentials, a query or a fragment refused; plain https accepted", async () => {
+  it("URLs from generators: credentials, a query or a fragment refused; plain https accepted", {
+    timeout: propertyTimeout
+  }, async () => {
     // URLs with credentials, a query or a fragment are refused; the generators make sure those cases occur
     // (fc.webUrl() alone never generated them) and that plain https URLs are accepted.
     const urls = { userinfo: 0, query: 0, fragment: 0, accepted: 0 }

@@ -16,6 +16,7 @@ import {
   figures,
   leaks,
   logLines,
+  propertyTimeout,
   type Reply,
   rejections,
   report,
@@ -334,7 +335,7 @@ describe("hostile responses over a real socket (NodeTransport)", () => {
           expect(server.counts.compressedBodies).toBeGreaterThanOrEqual(operation === "await" ? 5 : 20)
           expect(server.counts.resets).toBeGreaterThanOrEqual(1)
         }),
-      120_000
+      propertyTimeout
     )
   }
 
@@ -364,7 +365,7 @@ const deepNestingDefects: Array<string> = []
 
 describe("hostile responses", () => {
   for (const operation of operations) {
-    it(`${operation}: every outcome is a success or a typed error`, async () => {
+    it(`${operation}: every outcome is a success or a typed error`, { timeout: propertyTimeout }, async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(replyArb, { minLength: 1, maxLength: 4 }), async (replies) => {
           const { exit, requests } = await Effect.runPromise(run(operation, replies))

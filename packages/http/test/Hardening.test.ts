@@ -21,6 +21,15 @@ const getOnce = (reply: Reply, options: Parameters<typeof clientLayer>[1] = {}) 
   )
 }
 
+// The client on a given HttpClient.
+const on = (client: HttpClient.HttpClient) =>
+  AsyncActions.layer.pipe(
+    Layer.provide(
+      VoucherifyClient.layer({ apiUrl: "https://api.voucherify.io", appId, secretKey: Redacted.make(secretKey) })
+    ),
+    Layer.provide(Layer.succeed(HttpClient.HttpClient, client))
+  )
+
 describe("redirects", () => {
   for (const status of [301, 302, 303, 307, 308]) {
     it.effect(`${status} is UnexpectedStatus naming the Location origin, never retried`, () =>
@@ -52,18 +61,7 @@ describe("redirects", () => {
         )
       })
       yield* AsyncActions.get(validId).pipe(
-        Effect.provide(
-          AsyncActions.layer.pipe(
-            Layer.provide(
-              VoucherifyClient.layer({
-                apiUrl: "https://api.voucherify.io",
-                appId,
-                secretKey: Redacted.make(secretKey)
-              })
-            ),
-            Layer.provide(Layer.succeed(HttpClient.HttpClient, client))
-          )
-        ),
+        Effect.provide(on(client)),
         Effect.provideService(FetchHttpClient.RequestInit, { keepalive: true, redirect: "follow" })
       )
       expect(seen).toEqual({ keepalive: true, redirect: "manual" })
@@ -78,21 +76,7 @@ describe("redirects", () => {
         Object.defineProperty(followed, "url", { value: "http://127.0.0.1:9/v1/async-actions/x" })
         return Effect.succeed(HttpClientResponse.fromWeb(request, followed))
       })
-      const error = yield* AsyncActions.get(validId).pipe(
-        Effect.flip,
-        Effect.provide(
-          AsyncActions.layer.pipe(
-            Layer.provide(
-              VoucherifyClient.layer({
-                apiUrl: "https://api.voucherify.io",
-                appId,
-                secretKey: Redacted.make(secretKey)
-              })
-            ),
-            Layer.provide(Layer.succeed(HttpClient.HttpClient, client))
-          )
-        )
-      )
+      const error = yield* AsyncActions.get(validId).pipe(Effect.flip, Effect.provide(on(client)))
       expect(error).toMatchObject({ _tag: "UnexpectedStatus", location: "http://127.0.0.1:9" })
     })
   )

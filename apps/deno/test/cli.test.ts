@@ -181,7 +181,7 @@ describe("the Deno sources", () => {
     expect(fromSource.code).toBe(0)
   })
 
-  it("pass deno check (the entry, poller, http and core sources)", async () => {
+  it("pass deno check (the entry, cli, http and core sources)", async () => {
     const checked = await deno(["check", "--config", join(app, "deno.json"), join(app, "src", "main.ts")], root)
     expect(checked.stderr).not.toMatch(/error/i)
     expect(checked.code).toBe(0)

@@ -4,20 +4,16 @@
  * progress bars, lists them, and shows the failed one. Needs no configuration or network.
  *
  * This module imports `@voucherify-effect/testing`, whose server is Node-only; only the Node entry
- * (`bin.ts`) wires it in, so other runtimes can reuse `Cli.ts` without it.
+ * (`bin.ts`) wires it in, so other runtimes can reuse `@voucherify-effect/cli` without it.
  *
  * @since 0.1.0
  */
 import { Command, HelpDoc, Options } from "@effect/cli"
 import type { HttpClient } from "@effect/platform"
+import { Cli, ExitCode, Render, Stdio, Watch } from "@voucherify-effect/cli"
 import type { AsyncActionType } from "@voucherify-effect/core"
 import { AsyncActions, PollPolicy, VoucherifyClient } from "@voucherify-effect/http"
 import { Duration, Effect, Layer } from "effect"
-import * as Cli from "./Cli.js"
-import * as ExitCode from "./ExitCode.js"
-import * as Render from "./Render.js"
-import * as Stdio from "./Stdio.js"
-import * as Watch from "./Watch.js"
 
 interface Planned {
   readonly type: AsyncActionType.KnownAsyncActionType

@@ -12,12 +12,10 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
+import { Cli, ExitCode, Stdio } from "@voucherify-effect/cli"
 import { NodeTransport } from "@voucherify-effect/node"
 import { Cause, Effect, Exit, Layer } from "effect"
-import * as Cli from "./Cli.js"
 import * as Demo from "./Demo.js"
-import * as ExitCode from "./ExitCode.js"
-import * as Stdio from "./Stdio.js"
 
 const nodeStream = (stream: NodeJS.WriteStream): Stdio.Stream => ({
   // Resolves once Node has handed the text to the OS, so a large `list --all` respects backpressure

@@ -35,7 +35,7 @@ export interface Service {
  * @since 0.1.0
  * @category tags
  */
-export class Stdio extends Context.Tag("@voucherify-effect/poller/Stdio")<Stdio, Service>() {}
+export class Stdio extends Context.Tag("@voucherify-effect/cli/Stdio")<Stdio, Service>() {}
 
 /**
  * Collects writes in memory (for unit tests); `isTTY` is false unless asked.

@@ -34,5 +34,7 @@ const stream = (writer: Writer): Stdio.Stream => ({
  */
 export const layer: Layer.Layer<Stdio.Stdio> = Layer.sync(Stdio.Stdio, () => ({
   stdout: stream(deno.stdout),
-  stderr: stream(deno.stderr)
+  stderr: stream(deno.stderr),
+  // The Deno terminal reads no input: `--wizard` is refused rather than waiting.
+  interactive: false
 }))

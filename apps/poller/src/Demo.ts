@@ -8,9 +8,9 @@
  *
  * @since 0.1.0
  */
-import { Command, HelpDoc, Options } from "@effect/cli"
+import { Command, Options } from "@effect/cli"
 import type { HttpClient } from "@effect/platform"
-import { Cli, ExitCode, Render, Stdio, Watch } from "@voucherify-effect/cli"
+import { Cli, ExitCode, Render, Spec, Stdio, Watch } from "@voucherify-effect/cli"
 import type { AsyncActionType } from "@voucherify-effect/core"
 import { AsyncActions, PollPolicy, VoucherifyClient } from "@voucherify-effect/http"
 import { Duration, Effect, Layer } from "effect"
@@ -100,35 +100,22 @@ export const program = (options: {
   }).pipe(Effect.scoped)
 
 /**
- * The `demo` subcommand.
+ * The `demo` subcommand, with the data its help is rendered from.
  *
  * @since 0.1.0
  * @category commands
  */
-export const command = Command.make(
-  "demo",
-  {
-    interval: Options.text("interval").pipe(
-      Options.withPseudoName("DURATION"),
-      Options.withDescription("Poll interval while watching (default 250ms)"),
-      Options.withDefault("250ms")
-    )
-  },
-  (flags) =>
-    Effect.gen(function* () {
-      const interval = yield* Cli.parseDuration(flags.interval, "--interval")
-      yield* program({ interval })
-    }).pipe(Cli.reported)
-).pipe(
-  Command.withDescription(
-    HelpDoc.blocks([
-      HelpDoc.p(
-        "Start a local Voucherify emulator, create a handful of async actions (one of them fails), watch them " +
-          "with progress bars and list them. No configuration or network needed; takes about 6 seconds."
-      ),
-      HelpDoc.p("Examples:"),
-      HelpDoc.p(`  $ ${Cli.name} demo`),
-      HelpDoc.p(`  $ pnpm demo`)
-    ])
+export const extra: Cli.Extra = {
+  spec: Spec.demo,
+  command: Command.make(
+    "demo",
+    {
+      interval: Options.text("interval").pipe(
+        Options.withPseudoName("DURATION"),
+        Options.withDefault("250ms"),
+        Options.withSchema(Cli.durationFlag("--interval"))
+      )
+    },
+    (flags) => program({ interval: flags.interval }).pipe(Cli.reported)
   )
-)
+}

@@ -1,6 +1,6 @@
-#!/usr/bin/env node
 /**
- * The Node entry of `voucherify-async`: the only file that picks a platform. It provides Node's
+ * The Node runtime of `voucherify-async`, loaded by `bin.ts` for every run that is not `--help` or
+ * `--version`. With `bin.ts`, the only files that pick a platform. It provides Node's
  * context (FileSystem, Path, Terminal), the HttpClient (`NodeTransport`, on undici) and the process
  * streams, adds the Node-only `demo` command, and turns the program's result into the process exit code
  * (130 after Ctrl-C / SIGTERM, once in-flight requests are cancelled).
@@ -34,9 +34,13 @@ for (const stream of [process.stdout, process.stderr]) {
   })
 }
 
-const StdioLive = Layer.succeed(Stdio.Stdio, { stdout: nodeStream(process.stdout), stderr: nodeStream(process.stderr) })
+const StdioLive = Layer.succeed(Stdio.Stdio, {
+  stdout: nodeStream(process.stdout),
+  stderr: nodeStream(process.stderr),
+  interactive: process.stdin.isTTY === true
+})
 
-const program = Cli.run(process.argv, { extra: [Demo.command] }).pipe(
+const program = Cli.run(process.argv, { extra: [Demo.extra] }).pipe(
   Effect.provide(
     Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer, NodeTransport.layer, StdioLive)
   )

@@ -3,87 +3,77 @@
  * command and returns its exit code. Platform-neutral: the entry file provides the `HttpClient`, the
  * `@effect/cli` environment (FileSystem, Path, Terminal) and {@link Stdio.Stdio}.
  *
+ * Flags are decoded at parse time (`Args.withSchema`, `Options.withSchema`) through the validators of
+ * `@voucherify-effect/core`; help is rendered from `Spec` by `Help`; every error is one line on stderr,
+ * prefixed with the program name.
+ *
  * @since 0.1.0
  */
 import { Args, type CliApp, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
-import { FileSystem, type HttpClient } from "@effect/platform"
-import { type AsyncAction, AsyncActionList, AsyncActionType, VoucherifyError } from "@voucherify-effect/core"
+import type { HttpClient } from "@effect/platform"
+import type { AsyncAction } from "@voucherify-effect/core"
+import { VoucherifyError } from "@voucherify-effect/core"
 import { AsyncActions, PollPolicy, RetryPolicy, VoucherifyClient, VoucherifyConfig } from "@voucherify-effect/http"
 import {
   Cause,
+  Clock,
   Config,
   Console,
-  Duration,
   Effect,
-  Either,
   FiberRef,
   HashSet,
   Layer,
   Logger,
   LogLevel,
   Option,
-  Redacted,
+  type Redacted,
+  Schedule,
+  ScheduleIntervals,
   Stream
 } from "effect"
 import * as ExitCode from "./ExitCode.js"
+import * as Help from "./Help.js"
+import * as Flags from "./internal/flags.js"
 import * as Render from "./Render.js"
+import * as Spec from "./Spec.js"
 import * as Stdio from "./Stdio.js"
-import { version } from "./version.js"
 import * as Watch from "./Watch.js"
 
 /**
- * The program name shown in help and error lines.
+ * The program name shown in usage, help and error lines.
  *
  * @since 0.1.0
  * @category constants
  */
-export const name = "voucherify-async"
+export const name = Spec.name
 
 // ---------------------------------------------------------------------------------------------------
-// Shared options
+// Connection options (every command that talks to the API)
 // ---------------------------------------------------------------------------------------------------
 
 const connection = {
-  apiUrl: Options.text("api-url").pipe(
-    Options.withPseudoName("URL"),
-    Options.withDescription(
-      "API base URL (overrides VOUCHERIFY_API_URL / VOUCHERIFY_CLUSTER), e.g. https://us1.api.voucherify.io"
-    ),
-    Options.optional
-  ),
-  appId: Options.text("app-id").pipe(
-    Options.withPseudoName("ID"),
-    Options.withDescription("Application id (overrides VOUCHERIFY_APP_ID)"),
-    Options.optional
-  ),
-  secretKeyFile: Options.text("secret-key-file").pipe(
+  apiUrl: Options.text("api-url").pipe(Options.withPseudoName("URL"), Options.optional),
+  appId: Options.text("app-id").pipe(Options.withPseudoName("ID"), Options.optional),
+  secretKey: Options.text("secret-key-file").pipe(
     Options.withPseudoName("PATH"),
-    Options.withDescription(
-      "Read the secret key from this file (one line) instead of VOUCHERIFY_SECRET_KEY. The key itself is never a flag."
-    ),
+    Options.withSchema(Flags.secretKeyFile),
     Options.optional
   )
 }
 
-interface Connection {
+/**
+ * The connection flags, decoded.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Connection {
   readonly apiUrl: Option.Option<string>
   readonly appId: Option.Option<string>
-  readonly secretKeyFile: Option.Option<string>
+  readonly secretKey: Option.Option<Redacted.Redacted<string>>
 }
 
-const json = Options.boolean("json").pipe(Options.withDescription("Print the API's wire JSON (snake_case) instead"))
-
-const readSecretKeyFile = (path: string) =>
-  Effect.flatMap(FileSystem.FileSystem, (fs) => fs.readFileString(path)).pipe(
-    Effect.mapError(
-      (error) =>
-        new VoucherifyError.InvalidConfig({
-          field: "--secret-key-file",
-          reason: `cannot read ${JSON.stringify(path)} (${error._tag === "SystemError" && error.reason === "NotFound" ? "no such file" : error.message})`
-        })
-    ),
-    Effect.map((text) => Redacted.make(text.replace(/\r?\n$/, "")))
-  )
+const json = Options.boolean("json")
 
 /**
  * `VOUCHERIFY_MAX_RETRIES`: how many times a transient failure is retried (default 4). 0 disables retries.
@@ -97,53 +87,111 @@ export const maxRetriesConfig: Config.Config<Option.Option<number>> = Config.opt
   )
 )
 
-const retryPolicy = maxRetriesConfig.pipe(
-  Effect.mapError(
-    (error) =>
-      new VoucherifyError.InvalidConfig({
-        field: "VOUCHERIFY_MAX_RETRIES",
-        reason: error.toString().replace(/\s+/g, " ")
-      })
-  ),
-  Effect.map(Option.map((maxRetries) => RetryPolicy.make({ maxRetries })))
-)
+// The configuration's field names as the user sets them: a flag when one was given, else the variable.
+const variables: Record<string, string> = {
+  apiUrl: "VOUCHERIFY_API_URL",
+  cluster: "VOUCHERIFY_CLUSTER",
+  appId: "VOUCHERIFY_APP_ID",
+  secretKey: "VOUCHERIFY_SECRET_KEY",
+  accessToken: "VOUCHERIFY_ACCESS_TOKEN",
+  apiVersion: "VOUCHERIFY_API_VERSION",
+  requestTimeout: "VOUCHERIFY_REQUEST_TIMEOUT"
+}
+
+const fieldOf = (field: string, flags: Connection): string =>
+  field === "apiUrl" && Option.isSome(flags.apiUrl)
+    ? "--api-url"
+    : field === "appId" && Option.isSome(flags.appId)
+      ? "--app-id"
+      : field === "secretKey" && Option.isSome(flags.secretKey)
+        ? "--secret-key-file"
+        : (variables[field] ?? field)
 
 /**
- * The `AsyncActions` service configured from the environment, with the connection flags on top.
+ * The `AsyncActions` service configured from the environment, with the connection flags on top. A
+ * configuration error names the environment variable (or the flag) the user set.
  *
  * @since 0.1.0
  * @category layers
  */
 export const clientLayer = (
   flags: Connection
-): Layer.Layer<
-  AsyncActions.AsyncActions,
-  VoucherifyError.InvalidConfig,
-  HttpClient.HttpClient | FileSystem.FileSystem
-> =>
-  Layer.unwrapEffect(
-    Effect.gen(function* () {
-      const secretKey = Option.isSome(flags.secretKeyFile)
-        ? yield* readSecretKeyFile(flags.secretKeyFile.value)
-        : undefined
-      const overrides: VoucherifyConfig.Options = {
-        apiUrl: Option.getOrUndefined(flags.apiUrl),
-        appId: Option.getOrUndefined(flags.appId),
-        secretKey
-      }
-      return AsyncActions.layer.pipe(Layer.provide(VoucherifyClient.layerConfig(VoucherifyConfig.fromEnv, overrides)))
-    })
+): Layer.Layer<AsyncActions.AsyncActions, VoucherifyError.InvalidConfig, HttpClient.HttpClient> => {
+  const overrides: VoucherifyConfig.Options = {
+    apiUrl: Option.getOrUndefined(flags.apiUrl),
+    appId: Option.getOrUndefined(flags.appId),
+    secretKey: Option.getOrUndefined(flags.secretKey)
+  }
+  return AsyncActions.layer.pipe(
+    Layer.provide(VoucherifyClient.layerConfig(VoucherifyConfig.fromEnv, overrides)),
+    Layer.mapError((error) =>
+      error._tag === "InvalidConfig"
+        ? new VoucherifyError.InvalidConfig({ field: fieldOf(error.field, flags), reason: error.reason })
+        : error
+    )
   )
+}
 
-const withRetryPolicy = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(
-    retryPolicy,
-    Option.match({ onNone: () => self, onSome: (policy) => RetryPolicy.withPolicy(policy)(self) })
-  )
+const retryPolicy = maxRetriesConfig.pipe(
+  Effect.mapError(
+    () =>
+      new VoucherifyError.InvalidConfig({ field: "VOUCHERIFY_MAX_RETRIES", reason: "must be an integer, 0 or more" })
+  ),
+  Effect.map(Option.map((maxRetries) => RetryPolicy.make({ maxRetries })))
+)
+
+const retryReason = (error: VoucherifyError.VoucherifyError): string => {
+  switch (error._tag) {
+    case "RateLimited":
+      return "429 rate limited"
+    case "TransportError":
+      return "network error"
+    case "RequestTimeout":
+      return "request timed out"
+    default:
+      return "status" in error && typeof error.status === "number" ? String(error.status) : error._tag
+  }
+}
+
+const seconds = (millis: number): string =>
+  millis < 1000 ? `${Math.round(millis)} ms` : `${Math.round(millis / 1000)} s`
+
+/**
+ * The retry policy in effect (the library's, or `VOUCHERIFY_MAX_RETRIES`), which on a terminal says on
+ * stderr when it waits: `retrying in 2 s (503)`. Off a terminal it says nothing, so logs stay clean.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withRetryPolicy = <A, E, R>(
+  self: Effect.Effect<A, E, R>
+): Effect.Effect<A, E | VoucherifyError.InvalidConfig, R | Stdio.Stdio> =>
+  Effect.gen(function* () {
+    const configured = yield* retryPolicy
+    const policy = Option.isSome(configured) ? configured.value : yield* RetryPolicy.CurrentRetryPolicy
+    const stdio = yield* Stdio.Stdio
+    if (!stdio.stderr.isTTY) return yield* RetryPolicy.withPolicy(policy)(self)
+    // `passthrough`: the schedule's output is the error it was fed, so each decision knows its cause.
+    const shown = Schedule.passthrough(policy).pipe(
+      Schedule.onDecision((error, decision) =>
+        decision._tag === "Done"
+          ? Effect.void
+          : Effect.flatMap(Clock.currentTimeMillis, (now) =>
+              stdio.stderr.write(
+                `${name}: retrying in ${seconds(ScheduleIntervals.start(decision.intervals) - now)} (${retryReason(error)})\n`
+              )
+            )
+      )
+    )
+    return yield* RetryPolicy.withPolicy(shown)(self)
+  })
 
 const stdoutStyle = Effect.flatMap(Stdio.Stdio, (stdio) => Stdio.useColor(stdio.stdout)).pipe(
   Effect.map((color): Render.Style => ({ color }))
 )
+
+const oneLine = (u: unknown): string =>
+  (u instanceof Error ? `${u.name}: ${u.message}` : String(u)).replace(/\s+/g, " ").trim().slice(0, 500)
 
 /**
  * Reports a failure as one line on stderr (the full cause too under `--log-level debug`) and turns it
@@ -168,7 +216,7 @@ export const reported = <A, R>(
       })
       const message = Option.match(failure, {
         onNone: () => `internal error (please report it): ${oneLine(Cause.squash(cause))}`,
-        onSome: (error) => (error as VoucherifyError.VoucherifyError).message
+        onSome: (error) => oneLine((error as VoucherifyError.VoucherifyError).message)
       })
       yield* Stdio.err(`${name}: ${message}`)
       if (debug) yield* Stdio.err(Cause.pretty(cause, { renderErrorCause: true }))
@@ -176,46 +224,14 @@ export const reported = <A, R>(
     })
   })
 
-const oneLine = (u: unknown): string =>
-  (u instanceof Error ? `${u.name}: ${u.message}` : String(u)).replace(/\s+/g, " ").slice(0, 500)
-
-const examples = (description: string, lines: ReadonlyArray<readonly [string, string]>): HelpDoc.HelpDoc =>
-  HelpDoc.blocks([
-    HelpDoc.p(description),
-    HelpDoc.p("Examples:"),
-    ...lines.flatMap(([comment, command]) => [HelpDoc.p(`  # ${comment}`), HelpDoc.p(`  $ ${command}`)])
-  ])
-
-const decodeMillisShorthand = (input: string): Option.Option<Duration.Duration> => {
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(input.trim())
-  if (match === null) return Option.none()
-  const amount = Number(match[1])
-  const unit = match[2]
-  const millis =
-    unit === "ms" ? amount : unit === "s" ? amount * 1000 : unit === "m" ? amount * 60_000 : amount * 3_600_000
-  return Option.some(Duration.millis(millis))
-}
-
 /**
- * Parses a duration flag: `30s`, `500ms`, `2m`, `1h`, or Effect's `30 seconds` / `1500 millis`.
+ * Parses a duration flag: `30s`, `500ms`, `2m`, `1h`, or Effect's `30 seconds` / `1500 millis`
+ * (the validator of `@voucherify-effect/core`'s `Input`).
  *
  * @since 0.1.0
  * @category validation
  */
-export const parseDuration = (
-  input: string,
-  field: string
-): Either.Either<Duration.Duration, VoucherifyError.InvalidInput> => {
-  const short = decodeMillisShorthand(input)
-  return Either.mapLeft(
-    AsyncActions.validateDuration(Option.isSome(short) ? short.value : input.trim(), field),
-    () =>
-      new VoucherifyError.InvalidInput({
-        field,
-        reason: `${JSON.stringify(input)} is not a positive duration (e.g. 30s, 500ms, 2m, "90 seconds")`
-      })
-  )
-}
+export const durationFlag = Flags.duration
 
 // ---------------------------------------------------------------------------------------------------
 // get
@@ -231,33 +247,22 @@ const encodeAction = Watch.jsonLine
  */
 export const get = Command.make(
   "get",
-  {
-    id: Args.text({ name: "id" }).pipe(Args.withDescription("The async action id (aa_…)")),
-    json,
-    ...connection
-  },
+  { id: Args.text({ name: "id" }).pipe(Args.withSchema(Flags.id)), json, ...connection },
   (flags) =>
     Effect.gen(function* () {
-      const id = yield* AsyncActions.validateId(flags.id)
-      const action = yield* AsyncActions.get(id).pipe(withRetryPolicy, Effect.provide(clientLayer(flags)))
+      const action = yield* AsyncActions.get(flags.id).pipe(withRetryPolicy, Effect.provide(clientLayer(flags)))
       if (flags.json) return yield* Stdio.out(encodeAction(action))
       const style = yield* stdoutStyle
       yield* Stdio.out(Render.summary(action, style).join("\n"))
     }).pipe(reported)
-).pipe(
-  Command.withDescription(
-    examples("Show one async action: type, status, progress, timing and its result (counts, first failures).", [
-      ["a readable summary", `${name} get aa_0afb3d009a55814a48`],
-      ["the action as the API's JSON, for jq", `${name} get aa_0afb3d009a55814a48 --json | jq .result`]
-    ])
-  )
 )
 
 // ---------------------------------------------------------------------------------------------------
 // list
 // ---------------------------------------------------------------------------------------------------
 
-const statuses = ["ENQUEUED", "IN_PROGRESS", "DONE", "FAILED"] as const
+// Output leaves in writes of about this many characters: fewer system calls for a long `list --all`.
+const chunkChars = 64 * 1024
 
 /**
  * `list [--limit N] [--end-date DATE] [--all] [--status S]... [--type T]... [--json]`
@@ -268,47 +273,30 @@ const statuses = ["ENQUEUED", "IN_PROGRESS", "DONE", "FAILED"] as const
 export const list = Command.make(
   "list",
   {
-    limit: Options.integer("limit").pipe(
-      Options.withPseudoName("N"),
-      Options.withDescription("Actions per page, 1..100 (default 20; with --all the page size, default 100)"),
-      Options.optional
-    ),
+    limit: Options.text("limit").pipe(Options.withPseudoName("N"), Options.withSchema(Flags.limit), Options.optional),
     endDate: Options.text("end-date").pipe(
       Options.withPseudoName("DATE"),
-      Options.withDescription("Only actions created before this ISO 8601 date or date-time (2024-01-31T12:00:00Z)"),
+      Options.withSchema(Flags.endDate),
       Options.optional
     ),
-    all: Options.boolean("all").pipe(Options.withDescription("Walk every page (streams as pages arrive)")),
-    status: Options.choice("status", statuses).pipe(
-      Options.withDescription("Keep only actions with this status (repeatable; filtered client-side)"),
-      Options.repeated
+    all: Options.boolean("all"),
+    status: Options.text("status").pipe(
+      Options.withPseudoName("STATUS"),
+      Options.repeated,
+      Options.withSchema(Flags.many(Flags.status))
     ),
     type: Options.text("type").pipe(
       Options.withPseudoName("TYPE"),
-      Options.withDescription(
-        "Keep only actions of this type, e.g. VOUCHERS.IMPORT (repeatable; filtered client-side; one of the 22 documented types)"
-      ),
-      Options.repeated
+      Options.repeated,
+      Options.withSchema(Flags.many(Flags.type))
     ),
-    json: Options.boolean("json").pipe(Options.withDescription("One action per line (NDJSON, the API's wire JSON)")),
+    json,
     ...connection
   },
   (flags) =>
     Effect.gen(function* () {
-      const limit = Option.isSome(flags.limit)
-        ? yield* AsyncActionList.validateLimit(flags.limit.value, "--limit")
-        : undefined
-      const endDate = Option.isSome(flags.endDate)
-        ? yield* AsyncActionList.validateDate(flags.endDate.value, "--end-date")
-        : undefined
-      for (const type of flags.type) {
-        if (!AsyncActionType.isKnown(type)) {
-          return yield* new VoucherifyError.InvalidInput({
-            field: "--type",
-            reason: `${JSON.stringify(type)} is not an async action type (one of ${AsyncActionType.knownTypes.join(", ")})`
-          })
-        }
-      }
+      const limit = Option.getOrUndefined(flags.limit)
+      const endDate = Option.getOrUndefined(flags.endDate)
       const statusSet = new Set<string>(flags.status)
       const typeSet = new Set<string>(flags.type)
       const keep = (action: AsyncAction.AsyncAction) =>
@@ -317,23 +305,30 @@ export const list = Command.make(
       const line = (action: AsyncAction.AsyncAction) =>
         flags.json ? encodeAction(action) : Render.tableRow(action, style)
       const stdio = yield* Stdio.Stdio
+      // Footers and hints go to stderr: piped output holds only the table.
+      const note = (text: string) => Stdio.err(Render.dim(style, text))
 
       const program = Effect.gen(function* () {
         const service = yield* AsyncActions.AsyncActions
         if (flags.all) {
           if (!flags.json) yield* Stdio.out(Render.tableHeader(style))
           let shown = 0
+          let pending = ""
           yield* service.stream({ pageSize: limit ?? 100, endDate }).pipe(
-            Stream.filter(keep),
             Stream.runForEachChunk((chunk) => {
-              if (chunk.length === 0) return Effect.void
-              shown += chunk.length
-              let text = ""
-              for (const action of chunk) text += `${line(action)}\n`
+              for (const action of chunk) {
+                if (!keep(action)) continue
+                shown++
+                pending += `${line(action)}\n`
+              }
+              if (pending.length < chunkChars) return Effect.void
+              const text = pending
+              pending = ""
               return stdio.stdout.write(text)
             })
           )
-          if (!flags.json) yield* Stdio.out(Render.dim(style, `${shown} action${shown === 1 ? "" : "s"}`))
+          yield* stdio.stdout.write(pending)
+          if (!flags.json) yield* note(`${shown} action${shown === 1 ? "" : "s"}`)
           return
         }
         const page = yield* service.list({ limit: limit ?? 20, endDate })
@@ -343,24 +338,15 @@ export const list = Command.make(
           return
         }
         if (shown.length === 0) {
-          yield* Stdio.out(Render.dim(style, "No async actions."))
+          yield* note("No async actions.")
         } else {
           yield* Stdio.out([Render.tableHeader(style), ...shown.map(line)].join("\n"))
         }
         const more = page.hasMore ?? page.asyncActions.length >= (limit ?? 20)
-        if (more) yield* Stdio.out(Render.dim(style, "More actions are available: use --all to list every page."))
+        if (more) yield* note("More actions are available: use --all to list every page.")
       })
       yield* program.pipe(withRetryPolicy, Effect.provide(clientLayer(flags)))
     }).pipe(reported)
-).pipe(
-  Command.withDescription(
-    examples("List async actions, newest first.", [
-      ["the 20 newest", `${name} list`],
-      ["every action that failed, across all pages", `${name} list --all --status FAILED`],
-      ["imports created before a date, as NDJSON", `${name} list --end-date 2024-06-01 --type VOUCHERS.IMPORT --json`],
-      ["count everything still running", `${name} list --all --status IN_PROGRESS --status ENQUEUED --json | wc -l`]
-    ])
-  )
 )
 
 // ---------------------------------------------------------------------------------------------------
@@ -368,7 +354,7 @@ export const list = Command.make(
 // ---------------------------------------------------------------------------------------------------
 
 /**
- * `watch <id>... [--timeout DURATION] [--json]`
+ * `watch <id>... [--timeout DURATION] [--interval DURATION] [--json]`
  *
  * @since 0.1.0
  * @category commands
@@ -376,97 +362,56 @@ export const list = Command.make(
 export const watch = Command.make(
   "watch",
   {
-    ids: Args.text({ name: "id" }).pipe(Args.withDescription("Async action ids (aa_…), one or more"), Args.atLeast(1)),
+    ids: Args.text({ name: "id" }).pipe(Args.withSchema(Flags.id), Args.atLeast(1)),
     timeout: Options.text("timeout").pipe(
       Options.withPseudoName("DURATION"),
-      Options.withDescription('Give up after this long (30s, 5m, "90 seconds"); exit code 5'),
+      Options.withSchema(Flags.duration("--timeout")),
       Options.optional
     ),
     interval: Options.text("interval").pipe(
       Options.withPseudoName("DURATION"),
-      Options.withDescription("Poll at this fixed interval instead of the default backoff (1s growing to 15s)"),
+      Options.withSchema(Flags.duration("--interval")),
       Options.optional
     ),
-    json: Options.boolean("json").pipe(Options.withDescription("One NDJSON line (wire JSON) per change")),
+    json,
     ...connection
   },
   (flags) =>
     Effect.gen(function* () {
-      const ids: Array<string> = []
-      for (const id of flags.ids) ids.push(yield* AsyncActions.validateId(id))
-      const timeout = Option.isSome(flags.timeout) ? yield* parseDuration(flags.timeout.value, "--timeout") : undefined
-      const interval = Option.isSome(flags.interval)
-        ? yield* parseDuration(flags.interval.value, "--interval")
-        : undefined
-      const result = yield* Watch.run(ids, {
+      const interval = Option.getOrUndefined(flags.interval)
+      const result = yield* Watch.run(flags.ids, {
         json: flags.json,
-        timeout,
+        timeout: Option.getOrUndefined(flags.timeout),
         schedule: interval === undefined ? undefined : PollPolicy.fixed(interval)
       }).pipe(withRetryPolicy, Effect.provide(clientLayer(flags)))
       if (result.code !== ExitCode.Success) return yield* new ExitCode.Exit({ code: result.code })
     }).pipe(reported)
-).pipe(
-  Command.withDescription(
-    examples(
-      "Follow async actions until each finishes, with a live progress bar per action on a terminal. " +
-        "Exit code 0 when all succeeded, 1 when any FAILED, 5 on timeout.",
-      [
-        ["follow two actions", `${name} watch aa_0afb3d009a55814a48 aa_1bc2d3e4f5a6b7c8d9`],
-        [
-          "fail a CI step if the import is not done within 10 minutes",
-          `${name} watch aa_0afb3d009a55814a48 --timeout 10m`
-        ],
-        ["stream every change as JSON", `${name} watch aa_0afb3d009a55814a48 --json | jq -c '{status, progress}'`]
-      ]
-    )
-  )
 )
 
 // ---------------------------------------------------------------------------------------------------
 // The application
 // ---------------------------------------------------------------------------------------------------
 
-const rootHelp = `Usage: ${name} <command> [options]
-
-Commands:
-  get <id>        show one async action
-  list            list async actions (one page, or --all)
-  watch <id>...   follow actions until they finish
-  demo            run everything against a local emulator (when available)
-
-Run '${name} <command> --help' for a command's options and examples.`
-
-const root = Command.make(name, {}, () =>
-  Stdio.err(rootHelp).pipe(Effect.zipRight(new ExitCode.Exit({ code: ExitCode.Usage })))
-).pipe(
-  Command.withDescription(
-    HelpDoc.blocks([
-      HelpDoc.p("Follow Voucherify async actions from the terminal."),
-      HelpDoc.p(
-        "Configuration: VOUCHERIFY_API_URL or VOUCHERIFY_CLUSTER (api, us1.api, as1.api), VOUCHERIFY_APP_ID and " +
-          "VOUCHERIFY_SECRET_KEY (or VOUCHERIFY_ACCESS_TOKEN), VOUCHERIFY_REQUEST_TIMEOUT, VOUCHERIFY_MAX_RETRIES."
-      ),
-      HelpDoc.p(
-        "Exit codes: 0 ok, 1 an action FAILED, 2 usage or invalid input, 3 API refused, 4 API unavailable, 5 timeout, 130 interrupted."
-      )
-    ])
-  )
-)
-
 /**
- * A subcommand contributed by an entry file (for example `demo`, which needs the Node-only emulator).
+ * A subcommand contributed by an entry file (for example `demo`, which needs the Node-only emulator),
+ * with the data its help is rendered from.
  *
  * @since 0.1.0
  * @category models
  */
-export type Extra = Command.Command<
-  // biome-ignore lint/suspicious/noExplicitAny: a command of any name (the name type is invariant)
-  any,
-  HttpClient.HttpClient | Stdio.Stdio | CliApp.CliApp.Environment,
-  ExitCode.Exit,
-  // biome-ignore lint/suspicious/noExplicitAny: whatever its parsed arguments are
-  any
->
+export interface Extra {
+  readonly spec: Spec.CommandSpec
+  readonly command: Command.Command<
+    // biome-ignore lint/suspicious/noExplicitAny: a command of any name (the name type is invariant)
+    any,
+    HttpClient.HttpClient | Stdio.Stdio | CliApp.CliApp.Environment,
+    ExitCode.Exit,
+    // biome-ignore lint/suspicious/noExplicitAny: whatever its parsed arguments are
+    any
+  >
+}
+
+const root = Command.make(name)
 
 /**
  * The root command with `get`, `list`, `watch` and any extra subcommands.
@@ -474,7 +419,8 @@ export type Extra = Command.Command<
  * @since 0.1.0
  * @category constructors
  */
-export const make = (extra: ReadonlyArray<Extra> = []) => Command.withSubcommands(root, [get, list, watch, ...extra])
+export const make = (extra: ReadonlyArray<Extra> = []) =>
+  Command.withSubcommands(root, [get, list, watch, ...extra.map((e) => e.command)])
 
 /**
  * @since 0.1.0
@@ -484,10 +430,81 @@ export interface RunOptions {
   readonly extra?: ReadonlyArray<Extra> | undefined
 }
 
+const levels: Record<(typeof Spec.logLevels)[number], LogLevel.LogLevel> = {
+  all: LogLevel.All,
+  trace: LogLevel.Trace,
+  debug: LogLevel.Debug,
+  info: LogLevel.Info,
+  warning: LogLevel.Warning,
+  error: LogLevel.Error,
+  fatal: LogLevel.Fatal,
+  none: LogLevel.None
+}
+
+interface Globals {
+  readonly rest: Array<string>
+  readonly level: LogLevel.LogLevel | undefined
+  readonly wizard: boolean
+}
+
+/**
+ * Takes the options every command accepts (`--log-level`, `--wizard`) off the command line, wherever
+ * they are (before `--`); fails with the one-line message for a bad value.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const globals = (
+  args: ReadonlyArray<string>
+): { readonly _tag: "Left"; readonly message: string } | ({ readonly _tag: "Right" } & Globals) => {
+  const rest: Array<string> = []
+  let level: LogLevel.LogLevel | undefined
+  let wizard = false
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? ""
+    if (arg === "--") {
+      rest.push(...args.slice(i))
+      break
+    }
+    if (arg === "--wizard") {
+      wizard = true
+      continue
+    }
+    if (arg === "--log-level" || arg.startsWith("--log-level=")) {
+      const value = arg === "--log-level" ? args[++i] : arg.slice("--log-level=".length)
+      if (value === undefined)
+        return { _tag: "Left", message: `--log-level needs a value (${Spec.logLevels.join(", ")})` }
+      const found = levels[value.toLowerCase() as keyof typeof levels]
+      if (found === undefined) {
+        return {
+          _tag: "Left",
+          message: `Invalid --log-level: ${JSON.stringify(value.slice(0, 40))} is not a level (one of ${Spec.logLevels.join(", ")})`
+        }
+      }
+      level = found
+      continue
+    }
+    rest.push(arg)
+  }
+  return { _tag: "Right", rest, level, wizard }
+}
+
+const usageError = (message: string, command: string | undefined) =>
+  Stdio.err(`${name}: ${message} (see '${name}${command === undefined ? "" : ` ${command}`} --help')`).pipe(
+    Effect.as<ExitCode.ExitCode>(ExitCode.Usage)
+  )
+
+const validationMessage = (error: ValidationError.ValidationError): string => {
+  const doc: HelpDoc.HelpDoc | undefined = "error" in error ? error.error : undefined
+  return doc === undefined
+    ? "invalid command line"
+    : Stdio.stripAnsi(HelpDoc.toAnsiText(doc)).replace(/\s+/g, " ").trim()
+}
+
 /**
  * Parses `argv` (as `process.argv`: runtime and script first), runs the command and returns the exit
- * code. Usage errors are printed to stderr by `@effect/cli` and give 2. Interruption is not caught:
- * the entry file maps it to 130.
+ * code. `--help` and `--version` print to stdout and give 0; a usage error is one line on stderr and
+ * gives 2. Interruption is not caught: the entry file maps it to 130.
  *
  * @since 0.1.0
  * @category execution
@@ -498,18 +515,35 @@ export const run = (
 ): Effect.Effect<ExitCode.ExitCode, never, CliApp.CliApp.Environment | HttpClient.HttpClient | Stdio.Stdio> =>
   Effect.gen(function* () {
     const stdio = yield* Stdio.Stdio
+    const extra = options.extra ?? []
+    const specs = [...Spec.commands, ...extra.map((e) => e.spec)]
+    const args = argv.slice(2)
+    const routed = Help.route(args, specs)
+    if (routed._tag === "Version") return yield* Stdio.out(Spec.version).pipe(Effect.as<ExitCode.ExitCode>(0))
+    if (routed._tag === "Help") return yield* stdio.stdout.write(routed.text).pipe(Effect.as<ExitCode.ExitCode>(0))
+    const parsed = globals(args)
+    const command = Help.positionals(args, specs)[0]
+    if (parsed._tag === "Left") return yield* usageError(parsed.message, command)
+    if (command === undefined) {
+      return yield* stdio.stderr.write(Help.root(specs)).pipe(Effect.as<ExitCode.ExitCode>(ExitCode.Usage))
+    }
+    if (!specs.some((spec) => spec.name === command)) {
+      return yield* usageError(
+        `unknown command ${JSON.stringify(command.slice(0, 40))} (one of ${specs.map((spec) => spec.name).join(", ")})`,
+        undefined
+      )
+    }
+    if (parsed.wizard && stdio.interactive !== true) {
+      return yield* usageError("--wizard needs an interactive terminal (stdin is not a terminal)", command)
+    }
     const color = { out: yield* Stdio.useColor(stdio.stdout), err: yield* Stdio.useColor(stdio.stderr) }
     const console = yield* Console.consoleWith((base) => Effect.succeed(Stdio.makeConsole(stdio, base, color)))
-    const cli = Command.run(make(options.extra ?? []), { name, version })
-    return yield* cli(argv).pipe(
+    const cli = Command.run(make(extra), { name, version: Spec.version })
+    const program = cli([...argv.slice(0, 2), ...parsed.rest, ...(parsed.wizard ? ["--wizard"] : [])]).pipe(
       Effect.as(ExitCode.Success as ExitCode.ExitCode),
       Effect.catchAll((error) => {
         if (error instanceof ExitCode.Exit) return Effect.succeed(error.code)
-        if (ValidationError.isValidationError(error)) {
-          return Stdio.err(`Run '${name} --help' or '${name} <command> --help' for usage.`).pipe(
-            Effect.as<ExitCode.ExitCode>(ExitCode.Usage)
-          )
-        }
+        if (ValidationError.isValidationError(error)) return usageError(validationMessage(error), command)
         return Stdio.err(`${name}: ${oneLine(error)}`).pipe(Effect.as<ExitCode.ExitCode>(ExitCode.Internal))
       }),
       Effect.catchAllDefect((defect) =>
@@ -521,4 +555,5 @@ export const run = (
       // Logs (only shown with --log-level) go to stderr so stdout stays parseable.
       Effect.locally(FiberRef.currentLoggers, HashSet.make(Logger.withConsoleError(Logger.logfmtLogger)))
     )
+    return yield* parsed.level === undefined ? program : Logger.withMinimumLogLevel(program, parsed.level)
   })

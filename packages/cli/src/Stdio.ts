@@ -29,6 +29,8 @@ export interface Stream {
 export interface Service {
   readonly stdout: Stream
   readonly stderr: Stream
+  /** Whether stdin is a terminal someone can answer a prompt on (default false: never prompt). */
+  readonly interactive?: boolean | undefined
 }
 
 /**
@@ -121,7 +123,8 @@ export const makeConsole = (stdio: Service, base: Console.Console, color: { out:
     ...base,
     log: toOut,
     info: toOut,
-    error: toErr,
+    // `@effect/cli` prints a parse error's whole help document here; `Cli.run` reports it as one line instead.
+    error: () => Effect.void,
     warn: toErr,
     debug: toErr,
     trace: toErr

@@ -10,7 +10,11 @@ export * as Cli from "./Cli.js"
 /** @since 0.1.0 */
 export * as ExitCode from "./ExitCode.js"
 /** @since 0.1.0 */
+export * as Help from "./Help.js"
+/** @since 0.1.0 */
 export * as Render from "./Render.js"
+/** @since 0.1.0 */
+export * as Spec from "./Spec.js"
 /** @since 0.1.0 */
 export * as Stdio from "./Stdio.js"
 /** @since 0.1.0 */

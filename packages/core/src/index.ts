@@ -22,5 +22,9 @@ export * as Decoder from "./Decoder.js"
 export * as Input from "./Input.js"
 /** @since 0.1.0 */
 export * as IsoDateTime from "./IsoDateTime.js"
+/** @since 0.2.0 */
+export * as ResponseLimit from "./ResponseLimit.js"
+/** @since 0.2.0 */
+export * as Sanitize from "./Sanitize.js"
 /** @since 0.1.0 */
 export * as VoucherifyError from "./VoucherifyError.js"

@@ -13,6 +13,8 @@ describe("index", () => {
       "Decoder",
       "Input",
       "IsoDateTime",
+      "ResponseLimit",
+      "Sanitize",
       "VoucherifyError"
     ])
     expect(typeof Core.AsyncActionList.decodeJson).toBe("function")

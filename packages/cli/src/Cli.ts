@@ -12,7 +12,7 @@
 import { Args, type CliApp, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import type { HttpClient } from "@effect/platform"
 import type { AsyncAction } from "@voucherify-effect/core"
-import { VoucherifyError } from "@voucherify-effect/core"
+import { Sanitize, VoucherifyError } from "@voucherify-effect/core"
 import { AsyncActions, PollPolicy, RetryPolicy, VoucherifyClient, VoucherifyConfig } from "@voucherify-effect/http"
 import {
   Cause,
@@ -190,8 +190,12 @@ const stdoutStyle = Effect.flatMap(Stdio.Stdio, (stdio) => Stdio.useColor(stdio.
   Effect.map((color): Render.Style => ({ color }))
 )
 
+// One line, whatever the text: server-supplied parts are already sanitised by the library; this also
+// escapes anything else that could drive the terminal and caps the length.
 const oneLine = (u: unknown): string =>
-  (u instanceof Error ? `${u.name}: ${u.message}` : String(u)).replace(/\s+/g, " ").trim().slice(0, 500)
+  Sanitize.sanitize((u instanceof Error ? `${u.name}: ${u.message}` : String(u)).replace(/[ \t\r\n]+/g, " ").trim(), {
+    maxLength: 1000
+  })
 
 /**
  * Reports a failure as one line on stderr (the full cause too under `--log-level debug`) and turns it
@@ -490,7 +494,7 @@ export const globals = (
 }
 
 const usageError = (message: string, command: string | undefined) =>
-  Stdio.err(`${name}: ${message} (see '${name}${command === undefined ? "" : ` ${command}`} --help')`).pipe(
+  Stdio.err(`${name}: ${oneLine(message)} (see '${name}${command === undefined ? "" : ` ${command}`} --help')`).pipe(
     Effect.as<ExitCode.ExitCode>(ExitCode.Usage)
   )
 

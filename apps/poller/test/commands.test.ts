@@ -117,7 +117,7 @@ describe("list", () => {
           stdio: ["ignore", fd, "pipe"]
         })
         let stderr = ""
-        child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+        child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
           stderr += chunk
         })
         child.once("error", reject)

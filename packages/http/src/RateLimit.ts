@@ -147,7 +147,10 @@ export const make = (options: Options = {}): Effect.Effect<RateLimiter, Voucheri
     const maxPause = Duration.toMillis(Duration.decode(options.maxPause ?? "60 seconds"))
     const windowMillis = Duration.toMillis(Duration.decode(options.window ?? "60 seconds"))
     if (!(windowMillis > 0 && Number.isFinite(windowMillis))) {
-      return yield* new VoucherifyError.InvalidConfig({ field: "window", reason: "must be a positive, finite duration" })
+      return yield* new VoucherifyError.InvalidConfig({
+        field: "window",
+        reason: "must be a positive, finite duration"
+      })
     }
     // Ring buffer of the last `limit` requests: constant memory whatever the traffic.
     const slots: Array<Slot> = Array.from({ length: limit ?? 0 }, () => ({

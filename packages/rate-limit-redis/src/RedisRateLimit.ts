@@ -141,6 +141,7 @@ export const make = (options: Options): Effect.Effect<RedisRateLimiter, Voucheri
     let state: State = { _tag: "Shared" }
     // What Redis said last: requests counting in the window and processes seen, for the fallback share.
     let lastUsed = 0
+    let sharedOnce = false
     let fleet = options.processes ?? 1
     let admittedCount = 0
     // A server pause this process knows of (epoch ms, local clock): checked before asking Redis.
@@ -156,8 +157,7 @@ export const make = (options: Options): Effect.Effect<RedisRateLimiter, Voucheri
       }
     }
 
-    // Redis failed (or never answered): this process goes on alone, on its share of the budget, counting the
-    // fleet's last known use so the switch itself cannot overshoot.
+    // Redis failed (or never answered): this process goes on alone, on its share of the budget.
     const toFallback = (reason: string) =>
       transition.withPermits(1)(
         Effect.gen(function* () {
@@ -171,7 +171,10 @@ export const make = (options: Options): Effect.Effect<RedisRateLimiter, Voucheri
               window: Duration.millis(windowMillis),
               maxPause: Duration.millis(maxPauseMillis)
             }).pipe(Effect.orDie)
-            const seeded = Math.min(share, Math.ceil(lastUsed / fleet))
+            // The fleet may have spent the whole budget in the last window, and what it did since this process
+            // last read Redis is unknown: the share counts as spent for one window, then frees up. (A process
+            // that never reached Redis has no fleet to count.)
+            const seeded = sharedOnce ? share : 0
             for (let i = 0; i < seeded; i++) yield* local.withPermit(Effect.void)
             const now = yield* Clock.currentTimeMillis
             if (pauseUntil > now) yield* local.observe({ status: 429, retryAfterMillis: pauseUntil - now })
@@ -200,16 +203,23 @@ export const make = (options: Options): Effect.Effect<RedisRateLimiter, Voucheri
       const result = yield* redis.record(proc, windowMillis, leaseMillis, entries)
       if (result._tag === "Failed") return
       if (pauseUntil > now) yield* redis.pause(pauseUntil - now)
-      noteFleet(result.used, result.processes)
+      noteFleet(result.used, result.processes, now)
       state = { _tag: "Mirroring", local, until: now + windowMillis }
       yield* Effect.logInfo(
         "Redis answers again: this process writes its requests to the shared budget and uses it again after one window"
       ).pipe(Effect.annotateLogs(annotations))
     })
 
-    const noteFleet = (used: number, processes: number) => {
+    // The fleet's size falls only after a whole window of lower readings: a Redis restarted empty knows only
+    // the processes that came back so far, and a share computed from that would be too large.
+    let fleetSeenAt = 0
+    const noteFleet = (used: number, processes: number, now: number) => {
       lastUsed = used
-      fleet = Math.max(1, processes)
+      sharedOnce = true
+      if (processes >= fleet || now - fleetSeenAt > windowMillis) {
+        fleet = Math.max(1, processes)
+        fleetSeenAt = now
+      }
     }
 
     // Back to the shared budget once the mirror window is over.
@@ -245,7 +255,7 @@ export const make = (options: Options): Effect.Effect<RedisRateLimiter, Voucheri
             yield* toFallback(result.reason)
             return undefined
           }
-          noteFleet(result.used, result.processes)
+          noteFleet(result.used, result.processes, yield* Clock.currentTimeMillis)
           if (result.admitted) {
             admittedCount += 1
             return member
@@ -288,20 +298,21 @@ export const make = (options: Options): Effect.Effect<RedisRateLimiter, Voucheri
       Effect.acquireUseRelease(acquireShared, (member) => (member === undefined ? onFailed : request), completeShared)
 
     // Shared: Redis decides. Fallback: this process's share decides. Mirroring: both must agree, so neither a
-    // process still on its share nor one back on the shared budget can push the fleet over the limit.
+    // process still on its share nor one back on the shared budget can push the fleet over the limit. The mode
+    // is read again once the share admits: a request that queued while Redis was away but goes after it came
+    // back is counted on Redis too.
     const withPermit = <A, E, R>(request: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
       Effect.zipRight(
         settle,
         Effect.suspend(() => {
           const current = state
-          switch (current._tag) {
-            case "Shared":
-              return viaRedis(request, withPermit(request))
-            case "Fallback":
-              return current.local.withPermit(tracked(request))
-            case "Mirroring":
-              return current.local.withPermit(viaRedis(request, tracked(request)))
-          }
+          return current._tag === "Shared"
+            ? viaRedis(request, withPermit(request))
+            : current.local.withPermit(
+                Effect.suspend(() =>
+                  state._tag === "Fallback" ? tracked(request) : viaRedis(request, tracked(request))
+                )
+              )
         })
       )
 
@@ -331,8 +342,8 @@ export const make = (options: Options): Effect.Effect<RedisRateLimiter, Voucheri
           const result = yield* redis.record(proc, windowMillis, leaseMillis, [])
           if (result._tag === "Failed") yield* toFallback(result.reason)
           else {
-            noteFleet(result.used, result.processes)
             const now = yield* Clock.currentTimeMillis
+            noteFleet(result.used, result.processes, now)
             if (result.pauseMillis > 0) pauseUntil = Math.max(pauseUntil, now + result.pauseMillis)
           }
         }

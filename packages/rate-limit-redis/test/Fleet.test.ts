@@ -115,6 +115,19 @@ describe("a fleet of four processes against one emulator", () => {
       console.log(
         `killed ${killedAt - run.startedAt} ms after the start, back ${restartedAt - killedAt} ms later; ${inOutage} requests meanwhile; busiest window starts ${busiest.start - killedAt} ms after the kill (${busiest.count})`
       )
+      if (figures.maxInAnyWindow > LIMIT) {
+        console.log(
+          run.workers
+            .map((w) =>
+              w.stderr
+                .split("\n")
+                .filter((l) => /WARN|INFO/.test(l))
+                .join("\n")
+            )
+            .join("\n")
+        )
+        console.log(`kill at ${killedAt}; ${run.arrivals.map((a) => `${a.at - killedAt}:${a.status}`).join(" ")}`)
+      }
       expectComplete(run)
       expectNoSecret(run)
       expect(redis.running()).toBe(true)

@@ -3,6 +3,7 @@ import { RateLimit } from "@voucherify-effect/http"
 import { ConfigProvider, Effect, Layer, Logger, Redacted } from "effect"
 import { Redis } from "ioredis"
 import * as RedisRateLimit from "../src/RedisRateLimit.js"
+import * as Fleet from "./fleet.js"
 import * as RedisServer from "./redisServer.js"
 
 // Logs of a test, as logfmt lines (what an operator would see).
@@ -14,30 +15,21 @@ const captureLogs = () => {
   return { lines, layer: Logger.replace(Logger.defaultLogger, logger) }
 }
 
-const maxInWindow = (times: ReadonlyArray<number>, windowMillis: number) => {
-  const sorted = [...times].sort((a, b) => a - b)
-  let max = 0
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while ((sorted[i] as number) - (sorted[j] as number) >= windowMillis) j++
-    max = Math.max(max, i - j + 1)
-  }
-  return max
-}
+// Two processes' limiters on one key, on a fresh redis-server.
+const twoLimiters = (options: Omit<RedisRateLimit.Options, "url">) =>
+  Effect.gen(function* () {
+    const server = yield* RedisServer.start()
+    const a = yield* RedisRateLimit.make({ ...options, url: server.url })
+    const b = yield* RedisRateLimit.make({ ...options, url: server.url })
+    return [a, b] as const
+  })
 
 const now = () => Date.now()
 
 describe("RedisRateLimit (a real redis-server)", () => {
   it.scopedLive("two limiters on one key share one budget, counted from completion", () =>
     Effect.gen(function* () {
-      const server = yield* RedisServer.start()
-      const options: RedisRateLimit.Options = {
-        url: server.url,
-        key: "app-1",
-        requestsPerMinute: 4,
-        window: "1 second"
-      }
-      const a = yield* RedisRateLimit.make(options)
-      const b = yield* RedisRateLimit.make(options)
+      const [a, b] = yield* twoLimiters({ key: "app-1", requestsPerMinute: 4, window: "1 second" })
       const starts: Array<number> = []
       const ends: Array<number> = []
       const request = Effect.sync(() => starts.push(now())).pipe(
@@ -49,10 +41,12 @@ describe("RedisRateLimit (a real redis-server)", () => {
         (limiter) => limiter.withPermit(request),
         { concurrency: "unbounded" }
       )
-      console.log(`12 requests, limit 4 per 1 s, two limiters: max ${maxInWindow(starts, 1000)} starts in any 1 s`)
+      console.log(
+        `12 requests, limit 4 per 1 s, two limiters: max ${Fleet.maxInWindow(starts, 1000)} starts in any 1 s`
+      )
       expect(starts).toHaveLength(12)
       // Each request counts from its completion, so no window holds more than 4 starts.
-      expect(maxInWindow(starts, 1000)).toBeLessThanOrEqual(4)
+      expect(Fleet.maxInWindow(starts, 1000)).toBeLessThanOrEqual(4)
       expect((yield* a.admitted) + (yield* b.admitted)).toBe(12)
       expect(yield* a.processes).toBe(2)
       expect(yield* a.mode).toBe("Shared")
@@ -61,15 +55,7 @@ describe("RedisRateLimit (a real redis-server)", () => {
 
   it.scopedLive("a slow request holds its slot until a window after it completed", () =>
     Effect.gen(function* () {
-      const server = yield* RedisServer.start()
-      const options: RedisRateLimit.Options = {
-        url: server.url,
-        key: "app-slow",
-        requestsPerMinute: 1,
-        window: "1 second"
-      }
-      const a = yield* RedisRateLimit.make(options)
-      const b = yield* RedisRateLimit.make(options)
+      const [a, b] = yield* twoLimiters({ key: "app-slow", requestsPerMinute: 1, window: "1 second" })
       const t0 = now()
       let firstEnded = 0
       const slow = a.withPermit(
@@ -87,10 +73,7 @@ describe("RedisRateLimit (a real redis-server)", () => {
 
   it.scopedLive("a server pause seen by one process pauses the other", () =>
     Effect.gen(function* () {
-      const server = yield* RedisServer.start()
-      const options = { url: server.url, key: "app-pause", requestsPerMinute: 100 }
-      const a = yield* RedisRateLimit.make(options)
-      const b = yield* RedisRateLimit.make(options)
+      const [a, b] = yield* twoLimiters({ key: "app-pause", requestsPerMinute: 100 })
       const t0 = now()
       yield* a.observe({ status: 429, retryAfterMillis: 1500 })
       const started = yield* b.withPermit(Effect.sync(now))
@@ -123,7 +106,7 @@ describe("RedisRateLimit (a real redis-server)", () => {
           concurrency: "unbounded"
         }
       ).pipe(Effect.provide(logs.layer))
-      expect(maxInWindow(starts, 2000)).toBeLessThanOrEqual(10)
+      expect(Fleet.maxInWindow(starts, 2000)).toBeLessThanOrEqual(10)
       expect(logs.lines.filter((l) => l.includes("level=WARN"))).toHaveLength(1)
       // Redis comes up: the limiter notices, mirrors for a window, then shares the budget.
       yield* RedisServer.start({ port, password })
@@ -171,7 +154,7 @@ describe("RedisRateLimit (a real redis-server)", () => {
       }
       expect(mode).toBe("Shared")
       expect(starts.length).toBeGreaterThanOrEqual(40)
-      expect(maxInWindow(starts, 1000)).toBeLessThanOrEqual(20)
+      expect(Fleet.maxInWindow(starts, 1000)).toBeLessThanOrEqual(20)
       const warnings = logs.lines.filter((l) => l.includes("level=WARN"))
       expect(warnings).toHaveLength(1)
       expect(warnings[0]).toContain("Shared rate limit unavailable")

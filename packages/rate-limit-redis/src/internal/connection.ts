@@ -1,7 +1,7 @@
 // The Redis side of the shared limiter: one ioredis connection and the four scripts, as effects that never
 // fail: a Redis error, a timeout or a lost connection is a `Failed` value the limiter falls back on.
 
-import { VoucherifyError } from "@voucherify-effect/core"
+import { Sanitize, VoucherifyError } from "@voucherify-effect/core"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
@@ -72,15 +72,10 @@ export const make = (
       return yield* new VoucherifyError.InvalidConfig({ field: "url", reason: "must be a redis:// or rediss:// URL" })
     }
     const address = `${url.hostname}:${url.port === "" ? "6379" : url.port}`
-    const secrets = [url.password, decodeURIComponent(url.password), url.username].filter((s) => s.length >= 4)
-    // An error message never carries the URL, but a server might echo what it was sent: scrub anyway.
-    const scrub = (message: string): string => {
-      let clean = message.replace(/rediss?:\/\/\S*/g, "<redis url>")
-      for (const secret of secrets) clean = clean.split(secret).join("<redacted>")
-      return Array.from(clean.slice(0, 200), (c) => (c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127 ? " " : c)).join(
-        ""
-      )
-    }
+    // An error message never carries the URL, but a server might echo what it was sent: sanitise anyway
+    // (core's one sanitiser: the password redacted, control characters escaped, the length capped).
+    const sanitize = Sanitize.make([url.password, decodeURIComponent(url.password), url.username])
+    const scrub = (message: string): string => sanitize(message.replace(/rediss?:\/\/\S*/g, "<redis url>"), 200)
     const failed = (cause: unknown): Failed => ({
       _tag: "Failed",
       reason: `Redis at ${address}: ${scrub(cause instanceof Error ? cause.message : String(cause))}`

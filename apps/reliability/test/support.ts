@@ -260,6 +260,9 @@ export const expectFaults = (
   expect(short, `faults injected ${JSON.stringify(injected)}, at least ${JSON.stringify(floors)} expected`).toEqual([])
 }
 
+/** A property test's timeout: hundreds of runs, sized for a machine with every core busy (idle: 2-10 s). */
+export const propertyTimeout = 180_000
+
 export const report = (name: string, data: Record<string, unknown>) => {
   console.log(`RELIABILITY ${name} ${JSON.stringify(data)}`)
 }

@@ -18,14 +18,19 @@ export interface Run {
 }
 
 /** Spawns `node dist/bin.js ARGS` with the emulator's credentials in the environment. */
-export const spawnCli = (emulator: Emulator.EmulatorHandle, args: ReadonlyArray<string>): Run => {
+export const spawnCli = (
+  emulator: Emulator.EmulatorHandle,
+  args: ReadonlyArray<string>,
+  env: Record<string, string> = {}
+): Run => {
   const startedAt = Date.now()
   const child = spawn(process.execPath, [bin, ...args], {
     env: {
       ...process.env,
       VOUCHERIFY_API_URL: emulator.url,
       VOUCHERIFY_APP_ID: emulator.appId,
-      VOUCHERIFY_SECRET_KEY: Redacted.value(emulator.secretKey)
+      VOUCHERIFY_SECRET_KEY: Redacted.value(emulator.secretKey),
+      ...env
     },
     stdio: ["ignore", "pipe", "pipe"]
   })

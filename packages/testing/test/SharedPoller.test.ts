@@ -321,6 +321,36 @@ describe("shared poller (in-memory emulator, virtual time)", () => {
     }).pipe(Effect.provide(AsyncActionsTest.layer()))
   )
 
+  it.effect(
+    "watching 50 actions at once (as the CLI's multi-id watch does) costs about one request per round",
+    () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(now0)
+        const emulator = yield* InMemoryEmulator
+        const ids: Array<string> = []
+        for (let i = 0; i < 50; i++) {
+          ids.push((yield* emulator.createAction({ type: "VOUCHERS.IMPORT", durationMillis: (5 + i) * MINUTE })).id)
+        }
+        yield* emulator.clearRequests
+        const service = yield* AsyncActions.AsyncActions
+        const fiber = yield* Stream.mergeAll(
+          ids.map((id) => service.watch(id)),
+          { concurrency: "unbounded" }
+        ).pipe(Stream.runCount, Effect.fork)
+        const snapshots = yield* runUntilDone(fiber, "5 seconds")
+        const log = yield* emulator.requests
+        const lists = log.filter(isList).length
+        const gets = log.filter(isGet).length
+        console.log(
+          `50 watches over ${Math.round(((yield* Clock.currentTimeMillis) - now0) / MINUTE)} minutes: ${lists} list pages, ${gets} by id, ${snapshots} snapshots`
+        )
+        // One GET per action for its result; every other request is a list page answering all 50.
+        expect(gets).toBe(50)
+        expect(snapshots).toBeGreaterThan(50 * 5)
+      }).pipe(Effect.provide(AsyncActionsTest.layer())),
+    120_000
+  )
+
   it.effect("a timeout still polls once more just before the deadline and reports the polls", () =>
     Effect.gen(function* () {
       yield* TestClock.setTime(now0)

@@ -30,8 +30,8 @@ import * as RetryPolicy from "../RetryPolicy.js"
 
 /** Share of the limiter's per-minute budget that rounds beyond the waits' own schedules may spend. */
 export const spareShare = 0.25
-/** Rounds come early only while the last 60 s used at most this share of the limit. */
-export const spareCeiling = 0.5
+/** Rounds come early only while the last 60 s used at most this share of the limit (a fifth stays free). */
+export const spareCeiling = 0.8
 /** GETs by id of one round run this many at a time. */
 const byIdConcurrency = 16
 const pageSize = 100
@@ -282,8 +282,10 @@ export const make = (
         for (const entry of unseen) yield* failed(entry, error, now, true)
         unseen.clear()
       }
-      const byId = [...terminal, ...[...unseen].filter((entry) => isDue(entry, now))]
-      cost += byId.length
+      const polled = [...unseen].filter((entry) => isDue(entry, now))
+      const byId = [...terminal, ...polled]
+      // The GETs for results are owed whenever rounds come; only what a round spends to learn counts.
+      cost += polled.length
       yield* Effect.forEach(
         byId,
         (entry) =>

@@ -10,7 +10,7 @@
  *    on Redis, against an emulator enforcing the same limit; requests per minute as the emulator counted them.
  *
  * Env: OVERHEAD_CALLS (500 per contender per round), OVERHEAD_ROUNDS (7), FLEET_LIMIT (200 per minute),
- * FLEET_HISTORY (400), FLEET_ACTIONS (24 per worker), BENCH_REDIS_ONLY=overhead|fleet.
+ * FLEET_HISTORY (800), FLEET_ACTIONS (24 per worker), BENCH_REDIS_ONLY=overhead|fleet.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -33,7 +33,7 @@ const workerPath = join(packageDir, "test", "fixtures", "worker.mjs")
 const CALLS = Number(process.env.OVERHEAD_CALLS ?? 500)
 const ROUNDS = Number(process.env.OVERHEAD_ROUNDS ?? 7)
 const FLEET_LIMIT = Number(process.env.FLEET_LIMIT ?? 200)
-const FLEET_HISTORY = Number(process.env.FLEET_HISTORY ?? 400)
+const FLEET_HISTORY = Number(process.env.FLEET_HISTORY ?? 800)
 const FLEET_ACTIONS = Number(process.env.FLEET_ACTIONS ?? 24)
 const only = process.env.BENCH_REDIS_ONLY
 

@@ -5,7 +5,8 @@
  * uncommitted changes to tracked files is marked `dirty`).
  *
  * Env: BENCH_ONLY=list,get,decode,waiters,memory,soak (default all but soak, which is `pnpm bench:soak`);
- * LIST_ROUNDS, GET_ROUNDS, WARMUP; ORDER_SEED (the seed of each round's contender order); MEMORY_SIZES
+ * LIST_ROUNDS, GET_ROUNDS, WARMUP; CONTENDERS=<substring>,... (the floor always runs; for quick paired runs;
+ * the results file is then partial-*.json); ORDER_SEED (the seed of each round's contender order); MEMORY_SIZES
  * (default 10000,100000,300000).
  */
 import { spawn } from "node:child_process"
@@ -159,7 +160,10 @@ const results: Record<string, unknown> = { generatedAt: new Date().toISOString()
 
 const listAndGet = async () => {
   const emu = await startEmulator({ seed: LIST_SIZE })
-  const contenders = allContenders(emu)
+  const picked = process.env.CONTENDERS?.split(",")
+  const contenders = allContenders(emu).filter(
+    (c) => picked === undefined || c.name === FLOOR || picked.some((p) => c.name.includes(p))
+  )
   try {
     // Correctness first: every contender sees the same 10 000 distinct ids, with the same requests.
     const requestLog = async () => {
@@ -349,6 +353,9 @@ if (enabled("soak")) {
   results.soak = await runChild(join(here, "soak.ts"), {}, ["--expose-gc"])
 }
 
-const file = only === undefined ? "latest.json" : `partial-${only.join("-")}.json`
+const file =
+  only === undefined && process.env.CONTENDERS === undefined
+    ? "latest.json"
+    : `partial-${(only ?? ["all"]).join("-")}.json`
 writeResults(join(here, "..", "results", file), results)
 console.log(`\nwrote results/${file}`)

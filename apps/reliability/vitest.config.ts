@@ -1,10 +1,11 @@
 import { defineConfig } from "vitest/config"
+import { reporters } from "../../vitest.shared.js"
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 30_000,
-    reporters: ["default", ["json", { outputFile: "test-results.json" }]]
+    reporters
   }
 })

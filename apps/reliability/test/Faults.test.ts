@@ -5,12 +5,13 @@ import { describe, expect, it } from "@effect/vitest"
 import { VoucherifyError } from "@voucherify-effect/core"
 import { AsyncActions, PollPolicy, RetryPolicy } from "@voucherify-effect/http"
 import { Emulator, EmulatorState } from "@voucherify-effect/testing"
-import { Chunk, Effect, Exit, Stream } from "effect"
+import { Cause, Chunk, Effect, Exit, Stream } from "effect"
 import {
   captureLogs,
   classify,
   clientOnEmulator,
   emulatorCredentials,
+  expectFaults,
   fastRetries,
   report,
   transports
@@ -19,6 +20,8 @@ import {
 // 20% 5xx (the emulator picks among 500/502/503/504, all transient), 10% 429 with Retry-After: 1,
 // 5% connection resets, 2% bodies cut short.
 const profile = { seed: 7, serverError: 0.2, rateLimited: 0.1, reset: 0.05, truncated: 0.02 }
+// At least this many of each kind in every run (about 80 attempts per stream, 100 for the waiters).
+const streamFloors = { server_error: 10, rate_limited: 5, reset: 1, truncated: 1 }
 
 describe.each(transports)("faults (%s)", (transportName, transport) => {
   for (const faultSeed of [7, 8, 9])
@@ -40,9 +43,11 @@ describe.each(transports)("faults (%s)", (transportName, transport) => {
           Effect.provide(clientOnEmulator(emu, {}, transport)),
           Effect.exit
         )
+        // The stream must finish: giving up with a typed error is a failure here, not a pass.
         expect(classify(exit)).toBeUndefined()
-        if (!Exit.isSuccess(exit)) return
-        const ids = Chunk.toReadonlyArray(exit.value).map((a) => a.id as string)
+        expect(exit._tag, Exit.isFailure(exit) ? Cause.pretty(exit.cause).slice(0, 500) : "").toBe("Success")
+        const ids = Chunk.toReadonlyArray(Exit.isSuccess(exit) ? exit.value : Chunk.empty()).map((a) => a.id as string)
+        expect(ids.length).toBe(all.length)
         const counts = new Map<string, number>()
         for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1)
         const duplicates = [...counts.values()].filter((n) => n > 1).length
@@ -54,6 +59,8 @@ describe.each(transports)("faults (%s)", (transportName, transport) => {
         expect({ duplicates, missing, unknown }).toEqual({ duplicates: 0, missing: 0, unknown: 0 })
         const log = yield* emu.requests
         const injected = yield* emu.faultsInjected
+        // Every fault of the profile happened (each seed gives at least these; see the figures printed).
+        expectFaults(injected, streamFloors)
         report("faults.stream", {
           transport: transportName,
           faultSeed,
@@ -132,6 +139,7 @@ describe.each(transports)("faults (%s)", (transportName, transport) => {
       }).length
       expect(failed).toBe(expectedFailures)
       const log = yield* emu.requests
+      expectFaults(yield* emu.faultsInjected, streamFloors)
       report("faults.awaitCompletion", {
         transport: transportName,
         waiters: created.length,

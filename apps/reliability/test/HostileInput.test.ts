@@ -3,9 +3,17 @@
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { AsyncActions, VoucherifyConfig } from "@voucherify-effect/http"
 import { Emulator } from "@voucherify-effect/testing"
-import { Cause, Effect, Exit, Redacted, Stream } from "effect"
+import { Cause, Effect, Exit, Option, Redacted, Stream } from "effect"
 import fc from "fast-check"
-import { captureLogs, clientOn, clientOnEmulator, emulatorCredentials, report, scripted } from "./support.js"
+import {
+  captureLogs,
+  clientOn,
+  clientOnEmulator,
+  emulatorCredentials,
+  propertyTimeout,
+  report,
+  scripted
+} from "./support.js"
 
 const okAction = JSON.stringify({
   id: "aa_0afb3d009a55814a48",
@@ -107,7 +115,11 @@ const nastyUrls: ReadonlyArray<string> = [
   "https://api.voucherify.io\r\nX-Injected: 1"
 ]
 
-const counts = { cases: 0, refused: 0, requests: 0 }
+const counts: Record<string, unknown> & { cases: number; refused: number; requests: number } = {
+  cases: 0,
+  refused: 0,
+  requests: 0
+}
 
 // Runs an effect on a scripted client and checks: refused with the expected tag, zero requests sent.
 const refuses = async (
@@ -141,7 +153,9 @@ describe("hostile input", () => {
     for (const id of nastyIds) for (const op of waitOps(id)) await refuses(op, "InvalidInput")
   })
 
-  it("ids from generators: refused unless aa_ + 1..64 letters/digits, and then the path is exactly that", async () => {
+  it("ids from generators: refused unless aa_ + 1..64 letters/digits, and then the path is exactly that", {
+    timeout: propertyTimeout
+  }, async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.stringMatching(/^aa_[\w%./-]{0,70}$/)),
@@ -157,7 +171,7 @@ describe("hostile input", () => {
     )
   })
 
-  it("limits and page sizes", async () => {
+  it("limits and page sizes", { timeout: propertyTimeout }, async () => {
     for (const limit of nastyLimits) {
       await refuses(AsyncActions.list({ limit: limit as number }), "InvalidInput", {}, String(limit))
       await refuses(AsyncActions.stream({ pageSize: limit as number }).pipe(Stream.runDrain), "InvalidInput")
@@ -171,29 +185,55 @@ describe("hostile input", () => {
     )
   })
 
-  it("dates: nasties refused; any accepted string is sent as canonical ISO text only", async () => {
+  it("dates: nasties refused; any accepted string is sent as canonical ISO text only", {
+    timeout: propertyTimeout
+  }, async () => {
     for (const endDate of nastyDates) {
       await refuses(AsyncActions.list({ endDate: endDate as string }), "InvalidInput")
       await refuses(AsyncActions.stream({ endDate: endDate as string }).pipe(Stream.runDrain), "InvalidInput")
     }
+    // Every valid date is sent, as canonical ISO text; anything else is refused before a request. (The
+    // property used to loop over the requests sent, so it held even if every date were refused.)
+    const dates = { valid: 0, sent: 0, refused: 0 }
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
-          fc.string(),
-          fc.date().map((d) => d.toISOString())
+          fc.string().map((text) => ({ text, valid: undefined })),
+          fc
+            .date({ min: new Date("1970-01-01T00:00:00Z"), max: new Date("9999-12-31T23:59:59Z"), noInvalidDate: true })
+            .map((date) => ({ text: date.toISOString(), valid: date.toISOString() })),
+          fc.date({ noInvalidDate: true }).map((date) => ({ text: date.toISOString(), valid: undefined }))
         ),
-        async (endDate) => {
+        async ({ text, valid }) => {
           const script = scripted([{ status: 200, body: '{"async_actions":[]}' }])
-          await Effect.runPromiseExit(AsyncActions.list({ endDate }).pipe(Effect.provide(clientOn(script.layer))))
-          for (const request of script.requests) {
-            const sent = request.url.searchParams.get("end_date") ?? ""
-            expect(sent).toMatch(/^[+-]?\d{4,6}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
-            expect([...request.url.searchParams.keys()].sort()).toEqual(["end_date", "limit"])
+          const exit = await Effect.runPromiseExit(
+            AsyncActions.list({ endDate: text }).pipe(Effect.provide(clientOn(script.layer)))
+          )
+          if (valid !== undefined) dates.valid++
+          if (Exit.isFailure(exit)) {
+            expect(valid, `a valid date was refused: ${text}`).toBeUndefined()
+            expect(
+              (Cause.failureOption(exit.cause) as Option.Option<{ _tag: string }>).pipe(Option.map((e) => e._tag))
+            ).toEqual(Option.some("InvalidInput"))
+            expect(script.requests).toHaveLength(0)
+            dates.refused++
+            return
           }
+          expect(script.requests).toHaveLength(1)
+          const sent = script.requests[0]!.url.searchParams.get("end_date") ?? ""
+          expect(sent).toMatch(/^[+-]?\d{4,6}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+          if (valid !== undefined) expect(sent).toBe(valid)
+          expect([...script.requests[0]!.url.searchParams.keys()].sort()).toEqual(["end_date", "limit"])
+          dates.sent++
         }
       ),
       { numRuns: 300, seed: 44 }
     )
+    // Both branches were exercised, and every valid date was one of the sent ones.
+    expect(dates.valid).toBeGreaterThanOrEqual(50)
+    expect(dates.sent).toBeGreaterThanOrEqual(dates.valid)
+    expect(dates.refused).toBeGreaterThanOrEqual(50)
+    counts.datesSent = dates.sent
   })
 
   it("durations (wait timeouts)", async () => {
@@ -226,16 +266,57 @@ describe("hostile input", () => {
     ] as ReadonlyArray<Partial<VoucherifyConfig.Options>>) {
       await refuses(AsyncActions.get("aa_1"), "InvalidConfig", options)
     }
+  })
+
+  it("URLs from generators: credentials, a query or a fragment refused; plain https accepted", {
+    timeout: propertyTimeout
+  }, async () => {
+    // URLs with credentials, a query or a fragment are refused; the generators make sure those cases occur
+    // (fc.webUrl() alone never generated them) and that plain https URLs are accepted.
+    const urls = { userinfo: 0, query: 0, fragment: 0, accepted: 0 }
+    const webUrl = (settings: { query: boolean; fragment: boolean; userinfo: boolean }) =>
+      fc.webUrl({
+        validSchemes: ["https"],
+        withQueryParameters: settings.query,
+        withFragments: settings.fragment,
+        authoritySettings: { withUserInfo: settings.userinfo }
+      })
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.webUrl(), fc.string()), async (apiUrl) => {
-        const config = VoucherifyConfig.make({ apiUrl, appId: "a", secretKey: Redacted.make("s") })
-        if (config._tag === "Left") return
-        const url = new URL(config.right.baseUrl)
-        expect(url.protocol === "https:" || VoucherifyConfig.isLoopbackHost(url.hostname)).toBe(true)
-        expect(url.username + url.password + url.search + url.hash).toBe("")
-      }),
-      { numRuns: 300, seed: 45 }
+      fc.asyncProperty(
+        fc.oneof(
+          webUrl({ query: false, fragment: false, userinfo: false }),
+          webUrl({ query: true, fragment: false, userinfo: false }),
+          webUrl({ query: false, fragment: true, userinfo: false }),
+          webUrl({ query: false, fragment: false, userinfo: true }),
+          webUrl({ query: true, fragment: true, userinfo: true }),
+          fc.string()
+        ),
+        async (apiUrl) => {
+          const config = VoucherifyConfig.make({ apiUrl, appId: "a", secretKey: Redacted.make("s") })
+          const parsed = URL.canParse(apiUrl) ? new URL(apiUrl) : undefined
+          const extras = {
+            userinfo: parsed !== undefined && parsed.username + parsed.password !== "",
+            query: parsed !== undefined && parsed.search !== "",
+            fragment: parsed !== undefined && parsed.hash !== ""
+          }
+          for (const kind of ["userinfo", "query", "fragment"] as const) if (extras[kind]) urls[kind]++
+          if (extras.userinfo || extras.query || extras.fragment) {
+            expect(config._tag, `accepted ${apiUrl}`).toBe("Left")
+            return
+          }
+          if (config._tag === "Left") return
+          urls.accepted++
+          const url = new URL(config.right.baseUrl)
+          expect(url.protocol === "https:" || VoucherifyConfig.isLoopbackHost(url.hostname)).toBe(true)
+          expect(url.username + url.password + url.search + url.hash).toBe("")
+        }
+      ),
+      { numRuns: 600, seed: 45 }
     )
+    for (const kind of ["userinfo", "query", "fragment", "accepted"] as const) {
+      expect(urls[kind], `${kind}: ${JSON.stringify(urls)}`).toBeGreaterThanOrEqual(50)
+    }
+    counts.urls = urls
   })
 
   it('unset values fall back to safe defaults: limit null → 100, apiUrl "" → https://api.voucherify.io', async () => {

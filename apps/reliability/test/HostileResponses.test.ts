@@ -1,9 +1,12 @@
 // Hostile responses: whatever a server (or a proxy in front of it) answers — any status, any body, any
 // header — every outcome is a success or one of the library's typed errors: never a defect, never an
 // unhandled rejection, never a polluted prototype.
+import * as Http from "node:http"
+import * as Zlib from "node:zlib"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { AsyncActions, PollPolicy, RetryPolicy } from "@voucherify-effect/http"
-import { Effect, Stream } from "effect"
+import { NodeTransport } from "@voucherify-effect/node"
+import { Effect, Exit, Stream } from "effect"
 import fc from "fast-check"
 import {
   captureLogs,
@@ -13,6 +16,7 @@ import {
   figures,
   leaks,
   logLines,
+  propertyTimeout,
   type Reply,
   rejections,
   report,
@@ -143,8 +147,7 @@ const headersArb = fc.record(
     "x-rate-limit-retry": headerValue,
     "x-rate-limit-remaining": headerValue,
     "x-rate-limit-limit": headerValue,
-    "x-rate-limit-type": headerValue,
-    "content-encoding": fc.constantFrom("gzip", "br", "identity")
+    "x-rate-limit-type": headerValue
   },
   { requiredKeys: [] }
 )
@@ -181,17 +184,18 @@ const replyArb: fc.Arbitrary<Reply> = fc.oneof(
 type Operation = "get" | "list" | "stream" | "await"
 const operations: ReadonlyArray<Operation> = ["get", "list", "stream", "await"]
 
+const program = (operation: Operation): Effect.Effect<unknown, unknown, AsyncActions.AsyncActions> =>
+  operation === "get"
+    ? AsyncActions.get(id)
+    : operation === "list"
+      ? AsyncActions.list({ limit: 10 })
+      : operation === "stream"
+        ? AsyncActions.stream({ pageSize: 10 }).pipe(Stream.take(200), Stream.runCount)
+        : AsyncActions.awaitCompletion(id, { schedule: PollPolicy.fixed("1 millis"), timeout: "150 millis" })
+
 const run = (operation: Operation, replies: ReadonlyArray<Reply>) => {
   const script = scripted(replies)
-  const program: Effect.Effect<unknown, unknown, AsyncActions.AsyncActions> =
-    operation === "get"
-      ? AsyncActions.get(id)
-      : operation === "list"
-        ? AsyncActions.list({ limit: 10 })
-        : operation === "stream"
-          ? AsyncActions.stream({ pageSize: 10 }).pipe(Stream.take(200), Stream.runCount)
-          : AsyncActions.awaitCompletion(id, { schedule: PollPolicy.fixed("1 millis"), timeout: "150 millis" })
-  return program.pipe(
+  return program(operation).pipe(
     RetryPolicy.withPolicy(fastRetries(2)),
     Effect.provide(clientOn(script.layer, { requestTimeout: "2 seconds" })),
     Effect.provide(captureLogs),
@@ -200,12 +204,168 @@ const run = (operation: Operation, replies: ReadonlyArray<Reply>) => {
   )
 }
 
+// ---- the same replies over a real socket, to NodeTransport ---------------------------------------------------
+
+type Encoding = "gzip" | "br" | "deflate" | "identity"
+const encoders: Record<Encoding, (body: Buffer) => Buffer> = {
+  gzip: (body) => Zlib.gzipSync(body),
+  br: (body) => Zlib.brotliCompressSync(body),
+  deflate: (body) => Zlib.deflateSync(body),
+  identity: (body) => body
+}
+
+/**
+ * A reply on the wire: `encoding` is the `content-encoding` header sent (if any), `compressWith` how the
+ * body is really encoded — as declared, or not at all, or gzip under another (or no) declaration.
+ */
+type WireReply =
+  | { readonly transport: string }
+  | {
+      readonly status: number
+      readonly body: string
+      readonly headers: Record<string, string>
+      readonly encoding: Encoding | undefined
+      readonly compressWith: Encoding
+    }
+
+const wireReplyArb: fc.Arbitrary<WireReply> = fc
+  .record({
+    reply: replyArb,
+    encoding: fc.option(fc.constantFrom<Encoding>("gzip", "br", "deflate", "identity"), { nil: undefined }),
+    honesty: fc.constantFrom("as declared", "as declared", "raw", "gzip")
+  })
+  .map(({ reply, encoding, honesty }): WireReply => {
+    if ("transport" in reply) return { transport: reply.transport }
+    if ("hang" in reply) return { transport: "hang is not generated" }
+    const compressWith: Encoding =
+      honesty === "raw" ? "identity" : honesty === "gzip" ? "gzip" : (encoding ?? "identity")
+    return {
+      status: reply.status,
+      body: reply.body ?? "",
+      headers: { ...reply.headers, ...(encoding === undefined ? {} : { "content-encoding": encoding }) },
+      encoding,
+      compressWith
+    }
+  })
+
+/** A node:http server on loopback that answers each request with the next reply (cycling). */
+const replayer = () => {
+  let replies: ReadonlyArray<WireReply> = []
+  let served = 0
+  const counts = { requests: 0, compressedBodies: 0, resets: 0, byEncoding: {} as Record<string, number> }
+  const server = Http.createServer((request, response) => {
+    request.resume()
+    const reply = replies[served++ % replies.length]
+    counts.requests++
+    if (reply === undefined || "transport" in reply) {
+      counts.resets++
+      request.socket.destroy()
+      return
+    }
+    const raw = Buffer.from(reply.body)
+    const body = encoders[reply.compressWith](raw)
+    if (reply.compressWith !== "identity" && raw.length > 0) counts.compressedBodies++
+    const key = `${reply.encoding ?? "none"}→${reply.compressWith}`
+    counts.byEncoding[key] = (counts.byEncoding[key] ?? 0) + 1
+    response.writeHead(reply.status, reply.headers)
+    response.end(body)
+  })
+  return Effect.acquireRelease(
+    Effect.async<{ readonly url: string }>((resume) => {
+      server.listen(0, "127.0.0.1", () => {
+        const address = server.address() as { port: number }
+        resume(Effect.succeed({ url: `http://127.0.0.1:${address.port}` }))
+      })
+    }),
+    () =>
+      Effect.async<void>((resume) => {
+        server.closeAllConnections()
+        server.close(() => resume(Effect.void))
+      })
+  ).pipe(
+    Effect.map(({ url }) => ({
+      url,
+      counts,
+      serve: (next: ReadonlyArray<WireReply>) => {
+        replies = next
+        served = 0
+      }
+    }))
+  )
+}
+
+const socketStats = { runs: 0, successes: 0, typedFailures: 0, requests: 0, compressedBodies: 0 }
+
+describe("hostile responses over a real socket (NodeTransport)", () => {
+  for (const operation of operations) {
+    it.scopedLive(
+      `${operation}: any status, header, body or content-encoding is a success or a typed error`,
+      () =>
+        Effect.gen(function* () {
+          const server = yield* replayer()
+          const layer = clientOn(NodeTransport.layer, { apiUrl: server.url, requestTimeout: "2 seconds" })
+          yield* Effect.promise(() =>
+            fc.assert(
+              fc.asyncProperty(fc.array(wireReplyArb, { minLength: 1, maxLength: 4 }), async (replies) => {
+                server.serve(replies)
+                const exit = await Effect.runPromiseExit(
+                  program(operation).pipe(
+                    RetryPolicy.withPolicy(fastRetries(2)),
+                    Effect.provide(layer),
+                    Effect.provide(captureLogs)
+                  )
+                )
+                socketStats.runs++
+                if (Exit.isSuccess(exit)) socketStats.successes++
+                else socketStats.typedFailures++
+                const problem = classify(exit)
+                if (problem !== undefined) stats.problems.push(`socket ${operation}: ${problem}`)
+                expect(problem).toBeUndefined()
+                expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+              }),
+              { numRuns: operation === "await" ? 40 : 120, seed: 20251201 + operations.indexOf(operation) }
+            )
+          )
+          socketStats.requests += server.counts.requests
+          socketStats.compressedBodies += server.counts.compressedBodies
+          report(`hostileResponses.socket.${operation}`, server.counts)
+          // The generators reached the wire: requests were served, compressed bodies among them, some
+          // connections reset, and some outcomes were successes (the property is not all refusals).
+          expect(server.counts.requests).toBeGreaterThanOrEqual(operation === "await" ? 40 : 120)
+          expect(server.counts.compressedBodies).toBeGreaterThanOrEqual(operation === "await" ? 5 : 20)
+          expect(server.counts.resets).toBeGreaterThanOrEqual(1)
+        }),
+      propertyTimeout
+    )
+  }
+
+  it.scopedLive("a valid action, served plain, decodes to a success over the socket", () =>
+    Effect.gen(function* () {
+      const server = yield* replayer()
+      server.serve([
+        {
+          status: 200,
+          body: JSON.stringify(validAction),
+          headers: { "content-type": "application/json" },
+          encoding: undefined,
+          compressWith: "identity"
+        }
+      ])
+      const action = yield* AsyncActions.get(id).pipe(
+        Effect.provide(clientOn(NodeTransport.layer, { apiUrl: server.url })),
+        Effect.provide(captureLogs)
+      )
+      expect(action.id).toBe(id)
+    })
+  )
+})
+
 const stats = { runs: 0, requests: 0, problems: [] as Array<string> }
 const deepNestingDefects: Array<string> = []
 
 describe("hostile responses", () => {
   for (const operation of operations) {
-    it(`${operation}: every outcome is a success or a typed error`, async () => {
+    it(`${operation}: every outcome is a success or a typed error`, { timeout: propertyTimeout }, async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(replyArb, { minLength: 1, maxLength: 4 }), async (replies) => {
           const { exit, requests } = await Effect.runPromise(run(operation, replies))
@@ -262,6 +422,7 @@ describe("hostile responses", () => {
       defects: figures.defects,
       problems: stats.problems.slice(0, 5),
       deepNestingDefects,
+      socket: socketStats,
       unhandledRejections: rejections.length,
       logLines: logLines.length,
       logLinesWithSecrets: leaked,

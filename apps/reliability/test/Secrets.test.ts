@@ -9,6 +9,7 @@ import {
   captureLogs,
   clientOnEmulator,
   emulatorCredentials,
+  expectFaults,
   fastRetries,
   leaks,
   logLines,
@@ -75,6 +76,16 @@ describe("secrets", () => {
         requests: (yield* emu.requests).length,
         faultsInjected: yield* emu.faultsInjected
       })
+      // The faults the claim is about did happen (this seed gives at least these).
+      expectFaults(yield* emu.faultsInjected, {
+        server_error: 5,
+        rate_limited: 1,
+        reset: 1,
+        truncated: 1,
+        malformed: 1,
+        hang: 1
+      })
+      expect(texts.length).toBeGreaterThan(20)
       expect(leakedTexts).toEqual([])
       expect(leakedLogs).toEqual([])
       expect(logLines.length).toBeGreaterThan(0)

@@ -2,11 +2,24 @@
 // log capture, a scripted HttpClient, client layers over the emulator, defect and rejection accounting.
 import { HttpClient, HttpClientError, type HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
+import { afterEach, expect } from "@effect/vitest"
 import { VoucherifyError } from "@voucherify-effect/core"
 import { AsyncActions, RateLimit, RetryPolicy, VoucherifyClient, type VoucherifyConfig } from "@voucherify-effect/http"
 import { NodeTransport } from "@voucherify-effect/node"
 import type { Emulator } from "@voucherify-effect/testing"
-import { Cause, Effect, Exit, Inspectable, Layer, List, Logger, LogLevel, Redacted } from "effect"
+import {
+  Cause,
+  Effect,
+  Exit,
+  type Fiber,
+  Inspectable,
+  Layer,
+  List,
+  Logger,
+  LogLevel,
+  Redacted,
+  Supervisor
+} from "effect"
 
 export const appId = "reliability-app"
 export const secretKey = "sk_rel_S3CR3T-0f9e8d7c6b5a-never-print"
@@ -34,19 +47,51 @@ export const renderings = (error: unknown): ReadonlyArray<string> => {
   return out
 }
 
+// ---- defects in any fiber: a forked fiber (the client's deadline watchdog, a limiter, a server handler)
+// that dies is a failed test, even when nobody joins it and Effect only logs it at Debug -----------------
+
+/** Every defect seen in a fiber or a log line since the last test ended. */
+export const fiberDefects: Array<string> = []
+
+class DefectSupervisor extends Supervisor.AbstractSupervisor<void> {
+  readonly value = Effect.void
+  override onEnd<A, E>(exit: Exit.Exit<A, E>, fiber: Fiber.RuntimeFiber<A, E>): void {
+    if (Exit.isFailure(exit) && Cause.isDie(exit.cause)) {
+      fiberDefects.push(`fiber #${fiber.id().id} died: ${Cause.pretty(exit.cause).slice(0, 1500)}`)
+    }
+  }
+}
+
+/** Adds the defect supervisor to everything built or run after it. */
+export const superviseDefects = Supervisor.addSupervisor(new DefectSupervisor())
+
+// Each test ends by checking that no fiber died and no defect was logged while it ran.
+afterEach(() => {
+  const seen = fiberDefects.splice(0)
+  expect(seen, "defects in forked fibers or log lines").toEqual([])
+})
+
 // ---- log capture (Debug and above), shared by a whole test file -------------------------------------------
 
 export const logLines: Array<string> = []
+
+/**
+ * Logs at Debug and above, every fiber supervised for defects. Every test running the client provides it,
+ * so a fiber the client forks (built inside it) is watched too.
+ */
 export const captureLogs = Layer.mergeAll(
   Logger.replace(
     Logger.defaultLogger,
     Logger.make(({ message, annotations, cause, spans, logLevel }) => {
+      if (Cause.isDie(cause))
+        fiberDefects.push(`${logLevel.label} log with a defect: ${Cause.pretty(cause).slice(0, 1500)}`)
       logLines.push(
         `${logLevel.label} ${Inspectable.format({ message, annotations, cause: Cause.pretty(cause), spans: List.toArray(spans) })}`
       )
     })
   ),
-  Logger.minimumLogLevel(LogLevel.Debug)
+  Logger.minimumLogLevel(LogLevel.Debug),
+  superviseDefects
 )
 
 // ---- figures ------------------------------------------------------------------------------------------------
@@ -171,7 +216,9 @@ export const clientOn = (
       })
     ),
     Layer.provide(RateLimit.layer({ maxPause: "5 millis" })),
-    Layer.provide(http)
+    Layer.provide(http),
+    // Built first, so the fibers the client forks while it is built (the deadline watchdog) are watched.
+    Layer.provide(superviseDefects)
   )
 
 /** The Node transports the socket tests run on: ours (the one the CLI uses) and the platform's. */
@@ -200,6 +247,21 @@ export const eventually = (check: Effect.Effect<boolean>, withinMillis: number) 
       yield* Effect.sleep("10 millis")
     }
   })
+
+/**
+ * Asserts the emulator injected at least `floors` of each fault kind, so a test that claims to survive a
+ * fault cannot pass because the fault never happened (a change of seed, rate or request count).
+ */
+export const expectFaults = (
+  injected: Readonly<Record<string, number>>,
+  floors: Readonly<Partial<Record<string, number>>>
+) => {
+  const short = Object.entries(floors).filter(([kind, floor]) => (injected[kind] ?? 0) < (floor ?? 0))
+  expect(short, `faults injected ${JSON.stringify(injected)}, at least ${JSON.stringify(floors)} expected`).toEqual([])
+}
+
+/** A property test's timeout: hundreds of runs, sized for a machine with every core busy (idle: 2-10 s). */
+export const propertyTimeout = 180_000
 
 export const report = (name: string, data: Record<string, unknown>) => {
   console.log(`RELIABILITY ${name} ${JSON.stringify(data)}`)

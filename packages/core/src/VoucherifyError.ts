@@ -11,6 +11,7 @@ import { ApiErrorBody, describe } from "./ApiErrorBody.js"
 import { AsyncAction } from "./AsyncAction.js"
 import type { AsyncActionResult } from "./AsyncActionResult.js"
 import type { DecodeFailure } from "./Decoder.js"
+import { sanitize } from "./Sanitize.js"
 
 const TypeId: unique symbol = Symbol.for("@voucherify-effect/core/VoucherifyError")
 
@@ -23,8 +24,31 @@ const responseFields = {
   body: Schema.optional(ApiErrorBody)
 }
 
+// Every piece of server text in a message goes through the sanitiser (idempotent, so text the client
+// already sanitised with its secrets passes unchanged): one line, no escapes, bounded.
+const clean = (text: string, maxLength?: number): string => sanitize(text, { maxLength })
+
 const withRequestId = (text: string, body: ApiErrorBody | undefined): string =>
-  body?.requestId === undefined ? text : `${text} (request_id ${body.requestId})`
+  body?.requestId === undefined ? text : `${text} (request_id ${clean(body.requestId)})`
+
+/**
+ * A wait as a finite, rounded duration for messages: `850ms`, `12s`, `3m 20s`, `2h 5m`, `11574d`.
+ *
+ * @since 0.2.0
+ * @category formatting
+ */
+export const formatWait = (millis: number): string => {
+  if (!Number.isFinite(millis)) return "an unknown time"
+  if (millis < 1000) return `${Math.max(0, Math.round(millis))}ms`
+  const seconds = Math.ceil(millis / 1000)
+  if (seconds < 60) return `${seconds}s`
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${seconds % 60 === 0 ? "" : ` ${seconds % 60}s`}`
+  if (seconds < 86_400) {
+    const minutes = Math.ceil(seconds / 60)
+    return `${Math.floor(minutes / 60)}h${minutes % 60 === 0 ? "" : ` ${minutes % 60}m`}`
+  }
+  return `${Math.ceil(seconds / 86_400)}d`
+}
 
 const apiMessage = (
   self: {
@@ -35,11 +59,11 @@ const apiMessage = (
   },
   label: string
 ): string => {
-  const key = self.body?.key === undefined ? "" : ` ${self.body.key}`
+  const key = self.body?.key === undefined ? "" : ` ${clean(self.body.key)}`
   const text = self.body === undefined ? undefined : describe(self.body)
-  const details = self.body?.details === undefined ? "" : ` — ${self.body.details}`
+  const details = self.body?.details === undefined ? "" : ` — ${clean(self.body.details)}`
   return withRequestId(
-    `${label}: ${self.method} ${self.path} answered ${self.status}${key}${text === undefined ? "" : `: ${text}`}${details}`,
+    `${label}: ${self.method} ${clean(self.path)} answered ${self.status}${key}${text === undefined ? "" : `: ${clean(text)}`}${details}`,
     self.body
   )
 }
@@ -56,7 +80,7 @@ export class InvalidInput extends Schema.TaggedError<InvalidInput>("@voucherify-
 }) {
   readonly [TypeId] = TypeId
   override get message() {
-    return `Invalid ${this.field}: ${this.reason}`
+    return `Invalid ${this.field}: ${clean(this.reason)}`
   }
 }
 
@@ -153,8 +177,8 @@ export class RateLimited extends Schema.TaggedError<RateLimited>("@voucherify-ef
 }) {
   readonly [TypeId] = TypeId
   override get message() {
-    const wait = this.retryAfterMillis === undefined ? "" : `, retry after ${Math.ceil(this.retryAfterMillis / 1000)}s`
-    const type = this.limitType === undefined ? "" : ` (${this.limitType})`
+    const wait = this.retryAfterMillis === undefined ? "" : `, retry after ${formatWait(this.retryAfterMillis)}`
+    const type = this.limitType === undefined ? "" : ` (${clean(this.limitType)})`
     return `${apiMessage(this, "Rate limited")}${type}${wait}`
   }
 }
@@ -176,23 +200,29 @@ export class ServerError extends Schema.TaggedError<ServerError>("@voucherify-ef
 }
 
 /**
- * Any other status (402, 405, 409, 413, a 3xx, …).
+ * Any other status (402, 405, 409, 413, …), and every 3xx: redirects are never followed, so the
+ * credentials only ever go to the configured host. `location` is where a 3xx pointed (scheme, host and
+ * port only; `(none)` without a usable `Location`).
  *
  * @since 0.1.0
  * @category errors
  */
 export class UnexpectedStatus extends Schema.TaggedError<UnexpectedStatus>("@voucherify-effect/UnexpectedStatus")(
   "UnexpectedStatus",
-  responseFields
+  { ...responseFields, location: Schema.optional(Schema.String) }
 ) {
   readonly [TypeId] = TypeId
   override get message() {
+    if (this.location !== undefined) {
+      return `${apiMessage(this, "Redirect not followed")} to ${clean(this.location)} (credentials are only sent to the configured API host)`
+    }
     return apiMessage(this, "Unexpected status")
   }
 }
 
 /**
- * A 2xx response whose body is not what the contract says. `excerpt` is the start of the body.
+ * A response whose body is not what the contract says: a 2xx that does not decode, or any body over the
+ * size limit (`TooLarge`, see `ResponseLimit`). `excerpt` is the start of the body (sanitised).
  *
  * @since 0.1.0
  * @category errors
@@ -203,14 +233,15 @@ export class InvalidResponse extends Schema.TaggedError<InvalidResponse>("@vouch
     status: Schema.Number,
     method: Schema.String,
     path: Schema.String,
-    reason: Schema.Literal("MalformedJson", "SchemaMismatch", "UnexpectedContentType"),
+    reason: Schema.Literal("MalformedJson", "SchemaMismatch", "UnexpectedContentType", "TooLarge"),
     detail: Schema.String,
     excerpt: Schema.String
   }
 ) {
   readonly [TypeId] = TypeId
   override get message() {
-    return `Invalid response: ${this.method} ${this.path} answered ${this.status} with ${this.reason}: ${this.detail} (body starts ${JSON.stringify(this.excerpt)})`
+    const excerpt = this.excerpt === "" ? "" : ` (body starts ${JSON.stringify(clean(this.excerpt))})`
+    return `Invalid response: ${this.method} ${clean(this.path)} answered ${this.status} with ${this.reason}: ${clean(this.detail, detailLength)}${excerpt}`
   }
 }
 
@@ -223,9 +254,6 @@ export class InvalidResponse extends Schema.TaggedError<InvalidResponse>("@vouch
 export const excerptLength = 200
 
 const detailLength = 1000
-
-const bounded = (text: string, length: number): string =>
-  text.length <= length ? text : `${text.slice(0, length)}… (${text.length - length} more characters)`
 
 // A ParseError's message renders the offending value recursively: a hostile body nested thousands of
 // levels deep would overflow the stack there, turning a typed failure into a defect.
@@ -241,7 +269,8 @@ const describeFailure = (failure: DecodeFailure): string => {
 /**
  * Builds the {@link InvalidResponse} for a 2xx body that failed to decode (`Decoder.decodeJson`'s
  * failure): `MalformedJson` (worth retrying: a body cut short) or `SchemaMismatch` (not worth it).
- * The excerpt keeps at most {@link excerptLength} characters of the body, the detail at most 1 000.
+ * The excerpt keeps at most {@link excerptLength} characters of the body, the detail at most 1 000, both
+ * sanitised (`Sanitize.sanitize`) with the given secrets redacted.
  *
  * @since 0.1.0
  * @category constructors
@@ -252,14 +281,16 @@ export const invalidResponse = (options: {
   readonly path: string
   readonly body: string
   readonly failure: DecodeFailure
+  /** Values to redact from the excerpt and detail (the client's credentials). */
+  readonly secrets?: ReadonlyArray<string> | undefined
 }): InvalidResponse =>
   new InvalidResponse({
     status: options.status,
     method: options.method,
     path: options.path,
     reason: options.failure._tag === "MalformedJson" ? "MalformedJson" : "SchemaMismatch",
-    detail: bounded(describeFailure(options.failure), detailLength),
-    excerpt: options.body.slice(0, excerptLength)
+    detail: sanitize(describeFailure(options.failure), { maxLength: detailLength, secrets: options.secrets }),
+    excerpt: sanitize(options.body, { maxLength: excerptLength, secrets: options.secrets })
   })
 
 /**
@@ -274,7 +305,7 @@ export class TransportError extends Schema.TaggedError<TransportError>("@voucher
 ) {
   readonly [TypeId] = TypeId
   override get message() {
-    return `Transport error: ${this.method} ${this.path}: ${this.reason}`
+    return `Transport error: ${this.method} ${clean(this.path)}: ${clean(this.reason)}`
   }
 }
 
@@ -337,13 +368,13 @@ export class AsyncActionFailed extends Schema.TaggedError<AsyncActionFailed>("@v
   override get message() {
     const result = this.action.result
     const summary = result === undefined ? "" : resultSummary(result)
-    const requestId = this.action.requestId === undefined ? "" : ` (request_id ${this.action.requestId})`
+    const requestId = this.action.requestId === undefined ? "" : ` (request_id ${clean(this.action.requestId)})`
     // "DONE with operation status FAILED" says something; "FAILED/FAILED" would not.
     const operation =
       this.action.operationStatus === undefined || this.action.operationStatus === this.action.status
         ? ""
         : ` with operation status ${this.action.operationStatus}`
-    return `Async action ${this.action.id} (${this.action.type}) finished ${this.action.status}${operation}${summary}${requestId}`
+    return `Async action ${this.action.id} (${this.action.type}) finished ${this.action.status}${operation}${clean(summary)}${requestId}`
   }
 }
 
@@ -458,6 +489,8 @@ export const fromStatus = (options: {
   readonly body?: ApiErrorBody | undefined
   readonly retryAfterMillis?: number | undefined
   readonly limitType?: string | undefined
+  /** For a 3xx: where it pointed (scheme, host and port only). */
+  readonly location?: string | undefined
 }): ApiError => {
   const fields = {
     status: options.status,
@@ -481,6 +514,9 @@ export const fromStatus = (options: {
         ...(options.limitType === undefined ? {} : { limitType: options.limitType })
       })
     default:
-      return options.status >= 500 && options.status <= 599 ? new ServerError(fields) : new UnexpectedStatus(fields)
+      if (options.status >= 500 && options.status <= 599) return new ServerError(fields)
+      return new UnexpectedStatus(
+        options.status >= 300 && options.status <= 399 ? { ...fields, location: options.location ?? "(none)" } : fields
+      )
   }
 }

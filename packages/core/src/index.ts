@@ -20,5 +20,9 @@ export * as AsyncActionType from "./AsyncActionType.js"
 export * as Decoder from "./Decoder.js"
 /** @since 0.1.0 */
 export * as IsoDateTime from "./IsoDateTime.js"
+/** @since 0.2.0 */
+export * as ResponseLimit from "./ResponseLimit.js"
+/** @since 0.2.0 */
+export * as Sanitize from "./Sanitize.js"
 /** @since 0.1.0 */
 export * as VoucherifyError from "./VoucherifyError.js"

@@ -51,7 +51,8 @@ describe("AsyncActionId", () => {
       fc.property(fc.oneof(idArb, fc.string(), fc.fullUnicodeString()), (candidate) => {
         const result = decodeId(candidate)
         if (Either.isRight(result)) expect(encodeURIComponent(result.right)).toBe(result.right)
-      })
+      }),
+      { numRuns: 1000 }
     )
   })
 
@@ -61,7 +62,10 @@ describe("AsyncActionId", () => {
   })
 
   it("RequestId accepts printable ids and rejects whitespace and empty text", () => {
-    fc.assert(fc.property(requestIdArb, (id) => Either.isRight(decodeRequestId(id))))
+    fc.assert(
+      fc.property(requestIdArb, (id) => Either.isRight(decodeRequestId(id))),
+      { numRuns: 300 }
+    )
     expect(Either.getOrThrow(decodeRequestId("v-0c553853b5c418c826"))).toBe("v-0c553853b5c418c826")
     expect(Either.getOrThrow(decodeRequestId("w-0c554b225f8a0eb5fb"))).toBe("w-0c554b225f8a0eb5fb")
     for (const bad of ["", "v 1", "v-1\n", "x".repeat(129)]) expect(Either.isLeft(decodeRequestId(bad))).toBe(true)

@@ -198,7 +198,8 @@ describe("list query", () => {
           const query = Either.getOrThrow(AsyncActionList.validateListQuery({ endDate: iso }))
           expect(AsyncActionList.toUrlParams(query)).toStrictEqual([["end_date", iso]])
         }
-      )
+      ),
+      { numRuns: 500 }
     )
   })
 })

@@ -3,14 +3,16 @@
  * and fast-check arbitraries of the wire shape.
  */
 import { readdirSync, readFileSync } from "node:fs"
+import { pathToFileURL } from "node:url"
 import { expect } from "@effect/vitest"
 import { DateTime, Either, type ParseResult, Schema } from "effect"
 import * as fc from "fast-check"
+import { referenceDir } from "../../../scripts/reference.mjs"
 import { knownTypes } from "../src/AsyncActionType.js"
 import { compile, Fail } from "../src/internal/compile.js"
 
-// The repository is cloned with `shared/` beside it (…/main and …/shared).
-export const examplesDir = new URL("../../../../shared/reference/examples/", import.meta.url)
+// The shared reference lives outside the repository; scripts/reference.mjs says where (and hashes it for turbo).
+export const examplesDir = pathToFileURL(`${referenceDir()}/examples/`)
 
 export const readExample = (name: string): unknown => JSON.parse(readFileSync(new URL(name, examplesDir), "utf8"))
 

@@ -12,6 +12,8 @@ describe("index", () => {
       "AsyncActionType",
       "Decoder",
       "IsoDateTime",
+      "ResponseLimit",
+      "Sanitize",
       "VoucherifyError"
     ])
     expect(typeof Core.AsyncActionList.decodeJson).toBe("function")

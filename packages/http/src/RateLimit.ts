@@ -59,6 +59,26 @@ export interface RateLimiter {
   readonly observe: (observation: Observation) => Effect.Effect<void>
   /** How many requests were admitted so far. */
   readonly admitted: Effect.Effect<number>
+  /**
+   * The configured limit and how much of it the last 60 s used, for callers that may spend spare budget
+   * (the shared poller of `AsyncActions` does). Optional: a limiter that cannot tell leaves it out.
+   */
+  readonly budget?: Effect.Effect<Budget> | undefined
+}
+
+/**
+ * A limiter's view of its budget at one instant.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Budget {
+  /** Requests allowed per 60 s (none: only the server's pauses apply). */
+  readonly requestsPerMinute: number | undefined
+  /** Requests running or completed within the last 60 s. */
+  readonly used: number
+  /** Whether a server pause (429, `Retry-After`, remaining 0) is in force now. */
+  readonly paused: boolean
 }
 
 /**
@@ -166,7 +186,13 @@ export const make = (options: Options = {}): Effect.Effect<RateLimiter, Voucheri
         }
       })
 
-    return { withPermit, observe, admitted: Effect.sync(() => admittedCount) }
+    const budget = Effect.map(Clock.currentTimeMillis, (now): Budget => {
+      let used = 0
+      for (const slot of slots) if (slot.running !== undefined || slot.completedAt > now - windowMillis) used++
+      return { requestsPerMinute: limit, used, paused: pauseUntil > now }
+    })
+
+    return { withPermit, observe, admitted: Effect.sync(() => admittedCount), budget }
   })
 
 /**

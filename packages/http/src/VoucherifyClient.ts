@@ -6,19 +6,22 @@
  * @since 0.1.0
  */
 import { HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Headers from "@effect/platform/Headers"
-import { type Decoder, VoucherifyError } from "@voucherify-effect/core"
+import { type Decoder, ResponseLimit, Sanitize, VoucherifyError } from "@voucherify-effect/core"
 import * as Clock from "effect/Clock"
 import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import type * as Tracer from "effect/Tracer"
+import * as Body from "./internal/body.js"
 import * as Deadlines from "./internal/deadline.js"
 import * as Response from "./internal/response.js"
 import * as Spans from "./internal/span.js"
@@ -76,14 +79,27 @@ const authHeaders = (auth: VoucherifyConfig.Auth): Record<string, string> =>
     ? { authorization: `Bearer ${Redacted.value(auth.token)}` }
     : { "x-app-id": auth.appId, "x-app-token": Redacted.value(auth.secretKey) }
 
-const transportReason = (error: { readonly reason: string; readonly cause?: unknown }): string => {
+// The values an error built from a response must never show.
+const credentials = (auth: VoucherifyConfig.Auth): ReadonlyArray<string> =>
+  auth._tag === "Bearer" ? [Redacted.value(auth.token)] : [Redacted.value(auth.secretKey), auth.appId]
+
+const transportReason = (
+  error: { readonly reason: string; readonly cause?: unknown },
+  secrets: ReadonlyArray<string>
+): string => {
   const cause = error.cause
   const detail =
     cause instanceof Error
       ? `${cause.message}${cause.cause instanceof Error ? `: ${cause.cause.message}` : ""}`
       : String(cause ?? "")
-  return `${error.reason}${detail === "" ? "" : ` (${detail.slice(0, 200)})`}`
+  return `${error.reason}${detail === "" ? "" : ` (${Sanitize.sanitize(detail, { maxLength: 200, secrets })})`}`
 }
+
+// Redirects are never followed (see the README's security section): the platform's fetch client takes
+// its `RequestInit` from the request's context, so every request carries `redirect: "manual"` on top of
+// whatever the caller set. Transports that never follow (undici's `request`, NodeTransport) ignore it.
+const manualRedirects = (init: globalThis.RequestInit | undefined): globalThis.RequestInit =>
+  init?.redirect === "manual" || init?.redirect === "error" ? init : { ...init, redirect: "manual" }
 
 /**
  * Builds the client from a validated configuration, on the `HttpClient` in context. Uses the shared
@@ -122,10 +138,30 @@ export const make = (
       ...authHeaders(config.auth)
     }
     const timeoutMillis = Duration.toMillis(config.requestTimeout)
+    const baseOrigin = new URL(config.baseUrl).origin
     const serverAddress = new URL(config.baseUrl).host
+    const secrets = credentials(config.auth)
+    const maxResponseBytes = config.maxResponseBytes
 
+    // A transport's body failure: over the size limit (a typed `TooLarge`, not worth retrying), or cut short.
     const transportError = (path: string) => (error: HttpClientError.HttpClientError) =>
-      new VoucherifyError.TransportError({ method: "GET", path, reason: transportReason(error) })
+      error._tag === "ResponseError" && ResponseLimit.isResponseTooLarge(error.cause)
+        ? Response.tooLarge({ method: "GET", path, status: error.response.status }, error.cause)
+        : new VoucherifyError.TransportError({ method: "GET", path, reason: transportReason(error, secrets) })
+
+    // The context every request runs with: no redirect following on fetch, and the body limit when it is
+    // not the default (transports read both from the request's context). Computed per request from the
+    // caller's context, a copy of a small map.
+    const requestContext = (context: Context.Context<never>): Context.Context<never> => {
+      const withInit = Context.add(
+        context,
+        FetchHttpClient.RequestInit,
+        manualRedirects(Context.getOrElse(context, FetchHttpClient.RequestInit, () => undefined))
+      )
+      return maxResponseBytes === ResponseLimit.defaultMaxResponseBytes
+        ? withInit
+        : Context.add(withInit, ResponseLimit.MaxResponseBytes, maxResponseBytes)
+    }
 
     // What one response means: an API error, a pause for the limiter, or the decoded body.
     const receive = <A>(
@@ -142,10 +178,13 @@ export const make = (
       const remaining = Response.parseRemaining(headers["x-rate-limit-remaining"])
       // The common answer, a 2xx that pauses nobody, needs neither the clock nor the limiter.
       if (status >= 200 && status <= 299 && remaining !== 0) {
-        return Response.decodeSuccess({ method: "GET", path, status, headers, body, nowMillis: 0 }, options.decode)
+        return Response.decodeSuccess(
+          { method: "GET", path, status, headers, body, nowMillis: 0, secrets },
+          options.decode
+        )
       }
       return Effect.flatMap(Clock.currentTimeMillis, (nowMillis) => {
-        const received: Response.Exchange = { method: "GET", path, status, headers, body, nowMillis }
+        const received: Response.Exchange = { method: "GET", path, status, headers, body, nowMillis, secrets }
         return Effect.zipRight(
           limiter.observe({
             status,
@@ -155,7 +194,7 @@ export const make = (
           }),
           status >= 200 && status <= 299
             ? Response.decodeSuccess<A>(received, options.decode)
-            : Either.left<VoucherifyError.VoucherifyError>(Response.toApiError(received))
+            : Either.left<VoucherifyError.VoucherifyError>(Response.toApiError(received, config.baseUrl))
         )
       })
     }
@@ -178,10 +217,25 @@ export const make = (
             HttpClientRequest.setHeaders(headers)
           )
           const exchange = http.execute(request).pipe(
-            Effect.flatMap((response) =>
-              Effect.flatMap(response.text, (body) => receive(options, path, response, body, span))
-            ),
-            Effect.catchTags({ RequestError: transportError(path), ResponseError: transportError(path) })
+            Effect.flatMap((response) => {
+              // A transport that followed a redirect anyway: its answer is not the API's.
+              const followed = Body.followedTo(response, baseOrigin)
+              if (followed !== undefined) {
+                return Effect.fail(
+                  new VoucherifyError.UnexpectedStatus({
+                    status: response.status,
+                    method: "GET",
+                    path,
+                    location: Sanitize.sanitize(followed, { maxLength: 200, secrets })
+                  })
+                )
+              }
+              return Effect.flatMap(Body.text(response, maxResponseBytes), (body) =>
+                receive(options, path, response, body, span)
+              )
+            }),
+            Effect.catchTags({ RequestError: transportError(path), ResponseError: transportError(path) }),
+            Effect.locallyWith(FiberRef.currentContext, requestContext)
           )
           return deadlines.within(exchange, {
             // An aborted request surfaces from the transport; anything else already had its answer.

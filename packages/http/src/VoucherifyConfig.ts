@@ -4,8 +4,9 @@
  *
  * @since 0.1.0
  */
-import { VoucherifyError } from "@voucherify-effect/core"
+import { ResponseLimit, VoucherifyError } from "@voucherify-effect/core"
 import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -57,6 +58,11 @@ export interface Options {
   readonly requestTimeout?: Duration.DurationInput | undefined
   /** Appended to the `X-Voucherify-Channel` and `User-Agent` values, e.g. your application's name. */
   readonly channel?: string | undefined
+  /**
+   * The largest response body accepted, in bytes after any content decoding (default 4 MiB, at most
+   * 256 MiB). A larger body is not read further and fails with `InvalidResponse` (reason `TooLarge`).
+   */
+  readonly maxResponseBytes?: number | undefined
 }
 
 /**
@@ -72,6 +78,7 @@ export interface VoucherifyConfig {
   readonly apiVersion: Option.Option<string>
   readonly requestTimeout: Duration.Duration
   readonly channel: Option.Option<string>
+  readonly maxResponseBytes: number
 }
 
 /**
@@ -112,13 +119,24 @@ export const validateApiUrl = (
   if (url.username !== "" || url.password !== "") return invalid(field, "must not contain credentials")
   if (url.search !== "" || url.hash !== "") return invalid(field, "must not contain a query or fragment")
   if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) {
-    return invalid(field, `must use https (plain http is only allowed to loopback hosts, not ${url.hostname})`)
+    // The host is not echoed: a secret put in the wrong variable must not reach a message.
+    return invalid(field, "must use https (plain http is only allowed to loopback hosts)")
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") return invalid(field, "must be an https URL")
   return Either.right(`${url.origin}${url.pathname.replace(/\/+$/, "")}`)
 }
 
-const secretLooksValid = (value: string) => value.length > 0 && value.length <= 4096 && !/[\r\n\0]/.test(value)
+// A credential is sent as a header value exactly as given: printable ASCII, no leading or trailing
+// space (a runtime would trim it or refuse to send it, and a retried TransportError would follow).
+const sendableSecret = /^[\x21-\x7e](?:[\x20-\x7e]{0,4094}[\x21-\x7e])?$/
+const secretProblem = (value: string): string | undefined =>
+  value.length === 0
+    ? "is empty"
+    : value.length > 4096
+      ? "is longer than 4096 characters"
+      : sendableSecret.test(value)
+        ? undefined
+        : "cannot be sent as a header value: it must be printable ASCII without control characters or surrounding spaces (the value is not shown)"
 
 /**
  * Validates options into a configuration, naming the offending field on failure.
@@ -143,9 +161,8 @@ export const make = (options: Options): Either.Either<VoucherifyConfig, Voucheri
     }
     let auth: Auth
     if (options.accessToken !== undefined) {
-      if (!secretLooksValid(Redacted.value(options.accessToken))) {
-        return yield* invalid("accessToken", "is empty or contains line breaks")
-      }
+      const problem = secretProblem(Redacted.value(options.accessToken))
+      if (problem !== undefined) return yield* invalid("accessToken", problem)
       auth = { _tag: "Bearer", token: options.accessToken }
     } else {
       if (options.appId === undefined || options.appId === "") {
@@ -155,9 +172,8 @@ export const make = (options: Options): Either.Either<VoucherifyConfig, Voucheri
       if (options.secretKey === undefined) {
         return yield* invalid("secretKey", "is missing: set the secret key that belongs to the application id")
       }
-      if (!secretLooksValid(Redacted.value(options.secretKey))) {
-        return yield* invalid("secretKey", "is empty or contains line breaks")
-      }
+      const problem = secretProblem(Redacted.value(options.secretKey))
+      if (problem !== undefined) return yield* invalid("secretKey", problem)
       auth = { _tag: "KeyPair", appId: options.appId, secretKey: options.secretKey }
     }
     const requestTimeout = Duration.decodeUnknown(options.requestTimeout ?? defaultRequestTimeout)
@@ -174,19 +190,28 @@ export const make = (options: Options): Either.Either<VoucherifyConfig, Voucheri
     if (options.channel !== undefined && !/^[\x20-\x7e]{1,128}$/.test(options.channel)) {
       return yield* invalid("channel", "must be 1 to 128 printable ASCII characters")
     }
+    const maxResponseBytes = options.maxResponseBytes ?? ResponseLimit.defaultMaxResponseBytes
+    if (
+      !Number.isInteger(maxResponseBytes) ||
+      maxResponseBytes < 1024 ||
+      maxResponseBytes > ResponseLimit.maxMaxResponseBytes
+    ) {
+      return yield* invalid("maxResponseBytes", "must be a whole number of bytes from 1024 to 268435456 (256 MiB)")
+    }
     return {
       baseUrl,
       auth,
       apiVersion: Option.fromNullable(options.apiVersion),
       requestTimeout: requestTimeout.value,
-      channel: Option.fromNullable(options.channel)
+      channel: Option.fromNullable(options.channel),
+      maxResponseBytes
     }
   })
 
 /**
  * Reads options from the environment: `VOUCHERIFY_API_URL` or `VOUCHERIFY_CLUSTER`, `VOUCHERIFY_APP_ID`,
  * `VOUCHERIFY_SECRET_KEY` and `VOUCHERIFY_ACCESS_TOKEN` (both `Redacted`), `VOUCHERIFY_API_VERSION`,
- * `VOUCHERIFY_REQUEST_TIMEOUT` (a duration such as `20 seconds`).
+ * `VOUCHERIFY_REQUEST_TIMEOUT` (a duration such as `20 seconds`), `VOUCHERIFY_MAX_RESPONSE_BYTES` (bytes).
  *
  * @since 0.1.0
  * @category config
@@ -198,7 +223,8 @@ export const fromEnv: Config.Config<Options> = Config.all({
   secretKey: Config.option(Config.redacted("VOUCHERIFY_SECRET_KEY")),
   accessToken: Config.option(Config.redacted("VOUCHERIFY_ACCESS_TOKEN")),
   apiVersion: Config.option(Config.string("VOUCHERIFY_API_VERSION")),
-  requestTimeout: Config.option(Config.duration("VOUCHERIFY_REQUEST_TIMEOUT"))
+  requestTimeout: Config.option(Config.duration("VOUCHERIFY_REQUEST_TIMEOUT")),
+  maxResponseBytes: Config.option(Config.integer("VOUCHERIFY_MAX_RESPONSE_BYTES"))
 }).pipe(
   Config.map((env) => ({
     apiUrl: Option.getOrUndefined(env.apiUrl),
@@ -207,7 +233,8 @@ export const fromEnv: Config.Config<Options> = Config.all({
     secretKey: Option.getOrUndefined(env.secretKey),
     accessToken: Option.getOrUndefined(env.accessToken),
     apiVersion: Option.getOrUndefined(env.apiVersion),
-    requestTimeout: Option.getOrUndefined(env.requestTimeout)
+    requestTimeout: Option.getOrUndefined(env.requestTimeout),
+    maxResponseBytes: Option.getOrUndefined(env.maxResponseBytes)
   }))
 )
 
@@ -223,11 +250,43 @@ export const load = (
 ): Effect.Effect<VoucherifyConfig, VoucherifyError.InvalidConfig> =>
   config.pipe(
     Effect.mapError(
-      (error) =>
-        new VoucherifyError.InvalidConfig({ field: "environment", reason: error.toString().replace(/\s+/g, " ") })
+      (error) => new VoucherifyError.InvalidConfig({ field: "environment", reason: describeConfigError(error) })
     ),
     Effect.flatMap((options) => make(mergeOptions(options, overrides)))
   )
+
+// What a variable should hold, for messages that never show the value itself.
+const expected: Record<string, string> = {
+  VOUCHERIFY_REQUEST_TIMEOUT: "a duration such as 20 seconds",
+  VOUCHERIFY_MAX_RESPONSE_BYTES: "a whole number of bytes"
+}
+
+// A `ConfigError` renders the offending value ("Expected a duration but received <value>"), and that value
+// can be a secret put in the wrong variable: name the variable and what it should hold, never the value.
+const describeConfigError = (error: ConfigError.ConfigError): string => {
+  const problems: Array<string> = []
+  const walk = (e: ConfigError.ConfigError): void => {
+    switch (e._op) {
+      case "And":
+      case "Or":
+        walk(e.left)
+        walk(e.right)
+        return
+      case "MissingData":
+      case "InvalidData":
+      case "SourceUnavailable":
+      case "Unsupported": {
+        const name = e.path.join("_")
+        const hint = expected[name]
+        const what =
+          e._op === "MissingData" ? "is missing" : e._op === "InvalidData" ? "is not valid" : "cannot be read"
+        problems.push(`${name} ${what}${hint === undefined ? "" : ` (expected ${hint})`}`)
+      }
+    }
+  }
+  walk(error)
+  return `${[...new Set(problems)].join("; ")} (the value is not shown)`
+}
 
 const mergeOptions = (base: Options, overrides: Options): Options => {
   const merged: Record<string, unknown> = { ...base }

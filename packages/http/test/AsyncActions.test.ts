@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Exit, Fiber, Stream, TestClock } from "effect"
+import { Chunk, Effect, Exit, Fiber, Option, Stream, TestClock } from "effect"
 import * as AsyncActions from "../src/AsyncActions.js"
 import * as PollPolicy from "../src/PollPolicy.js"
 import * as RetryPolicy from "../src/RetryPolicy.js"
@@ -155,8 +155,11 @@ describe("awaitCompletion", () => {
         Effect.fork
       )
       yield* TestClock.adjust("3 seconds")
-      yield* Fiber.interrupt(fiber)
+      // Polling had started (at 0, 1, 2 and 3 s), so "no more requests" below is about the interruption.
       const seen = script.requests.length
+      expect(seen).toBeGreaterThanOrEqual(3)
+      expect(yield* Fiber.poll(fiber)).toEqual(Option.none())
+      yield* Fiber.interrupt(fiber)
       yield* TestClock.adjust("1 minute")
       expect(script.requests.length).toBe(seen)
     })

@@ -20,6 +20,23 @@ describe("RateLimit", () => {
     })
   )
 
+  it.effect("reports its budget: the limit, what the last minute used, and a server pause", () =>
+    Effect.gen(function* () {
+      const limiter = yield* RateLimit.make({ requestsPerMinute: 5 })
+      const budget = limiter.budget
+      if (budget === undefined) return expect.fail("the built-in limiter reports its budget")
+      expect(yield* budget).toEqual({ requestsPerMinute: 5, used: 0, paused: false })
+      yield* Effect.forEach([1, 2, 3], () => limiter.withPermit(Effect.void))
+      yield* TestClock.adjust("30 seconds")
+      yield* limiter.withPermit(Effect.void)
+      expect((yield* budget).used).toBe(4)
+      yield* TestClock.adjust("30 seconds")
+      expect((yield* budget).used).toBe(1)
+      yield* limiter.observe({ status: 429, retryAfterMillis: 5_000 })
+      expect((yield* budget).paused).toBe(true)
+    })
+  )
+
   it.effect("pauses everyone when the server says the budget is spent", () =>
     Effect.gen(function* () {
       const limiter = yield* RateLimit.make()

@@ -65,8 +65,14 @@ export const scripted = (handler: (url: URL, index: number) => Reply | Effect.Ef
   return { requests, layer: Layer.succeed(HttpClient.HttpClient, client) }
 }
 
-export const clientLayer = (script: Script, options: Partial<Parameters<typeof VoucherifyClient.layer>[0]> = {}) =>
-  AsyncActions.layer.pipe(
+// Scripted servers answer one action by id, so waits poll per id here; the shared poller's tests run on the
+// emulator (packages/testing/test/SharedPoller.test.ts), whose list endpoint is real.
+export const clientLayer = (
+  script: Script,
+  options: Partial<Parameters<typeof VoucherifyClient.layer>[0]> = {},
+  polling: AsyncActions.Polling = "per-id"
+) =>
+  AsyncActions.layerWith({ polling }).pipe(
     Layer.provideMerge(
       VoucherifyClient.layer({
         apiUrl: "https://api.voucherify.io",

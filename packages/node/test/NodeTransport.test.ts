@@ -57,8 +57,9 @@ const serve = (handler: Handler) =>
     (server) => Effect.sync(server.close)
   )
 
-// Polls `check` (a plain test or an effect) until it holds; false if it still fails after `withinMillis`.
-const waitUntil = (check: (() => boolean) | Effect.Effect<boolean>, withinMillis = 2000) =>
+// Polls `check` (a plain test or an effect) until it holds; false if it still fails after `withinMillis`
+// (generous: it bounds a loaded machine's scheduling, not the behaviour).
+const waitUntil = (check: (() => boolean) | Effect.Effect<boolean>, withinMillis = 10_000) =>
   Effect.gen(function* () {
     const deadline = Date.now() + withinMillis
     while (!(Effect.isEffect(check) ? yield* check : check())) {
@@ -264,7 +265,7 @@ describe("NodeTransport", () => {
         expect(server.open()).toBe(1)
         const exit = yield* Fiber.interrupt(fiber)
         expect(Exit.isInterrupted(exit)).toBe(true)
-        expect(yield* waitUntil(() => server.open() === 0, 1000)).toBe(true)
+        expect(yield* waitUntil(() => server.open() === 0)).toBe(true)
       }).pipe(provideTransport)
     )
 
@@ -339,13 +340,11 @@ describe("the Voucherify client on NodeTransport, against the emulator", () => {
         Effect.flip
       )
       expect(error._tag).toBe("RequestTimeout")
-      expect(Date.now() - started).toBeLessThan(300 + 500)
-      expect(
-        yield* waitUntil(
-          Effect.map(emu.openConnections, (open) => open === 0),
-          1000
-        )
-      ).toBe(true)
+      // Far below the 30 s default: the 300 ms deadline ended it (the exact instant is the reliability
+      // suite's TestClock test; wall time here includes a loaded machine's scheduling).
+      const elapsed = Date.now() - started
+      expect(elapsed, `RequestTimeout after ${elapsed} ms`).toBeLessThan(10_000)
+      expect(yield* waitUntil(Effect.map(emu.openConnections, (open) => open === 0))).toBe(true)
     })
   )
 

@@ -25,7 +25,7 @@ export const kinds = [
 ] as const
 
 /**
- * - `rate_limited`: 429 with `Retry-After` and the official 429 body.
+ * - `rate_limited`: 429 with `Retry-After` (the profile's `retryAfterSeconds`, default 1) and the official 429 body.
  * - `server_error`: 500/502/503/504 with a JSON `{code, message}` body.
  * - `reset`: the socket is destroyed after the headers or part of the body.
  * - `hang`: the request is accepted and never answered until the client closes.
@@ -65,6 +65,8 @@ export const FaultProfile = Schema.Struct({
   malformed: Schema.optional(Probability),
   wrongContentType: Schema.optional(Probability),
   drift: Schema.optional(Probability),
+  /** `Retry-After` of an injected `rate_limited` answer, in seconds (default 1). */
+  retryAfterSeconds: Schema.optional(Schema.Int.pipe(Schema.between(0, 3600))),
   script: Schema.optional(Schema.Array(Schema.Literal("none", ...kinds)))
 }).annotations({ identifier: "FaultProfile" })
 

@@ -174,6 +174,23 @@ describe("Emulator server: errors", () => {
       contract.error(body)
     })
   )
+  it.scopedLive("rate limit: a shorter window (rateLimitWindowMillis) resets the budget when it ends", () =>
+    Effect.gen(function* () {
+      const emu = yield* Emulator.make({ rateLimitPerMinute: 2, rateLimitWindowMillis: 1000 })
+      const get = () => promise(() => fetch(`${emu.url}/v1/async-actions`, { headers: auth(emu) }))
+      // Start right after a window boundary, so the three requests share one window.
+      yield* Effect.sleep(1000 - (Date.now() % 1000) + 20)
+      const statuses = [(yield* get()).status, (yield* get()).status]
+      const limited = yield* get()
+      statuses.push(limited.status)
+      expect(statuses).toEqual([200, 200, 429])
+      expect(Number(limited.headers.get("retry-after"))).toBe(1)
+      yield* Effect.sleep(1000 - (Date.now() % 1000) + 20)
+      expect((yield* get()).status).toBe(200)
+      const invalid = yield* Effect.flip(Emulator.make({ rateLimitPerMinute: 2, rateLimitWindowMillis: 0 }))
+      expect(invalid.message).toContain("rateLimitWindowMillis")
+    })
+  )
 })
 
 describe("Emulator server: start endpoints and admin API", () => {

@@ -40,6 +40,16 @@ describe("Faults: observable from a raw client", () => {
   const list = (emu: Emulator.EmulatorHandle) =>
     promise(() => raw(`${emu.url}/v1/async-actions?limit=20`, { headers: auth(emu) }))
 
+  it.scopedLive("an injected 429 carries the profile's Retry-After", () =>
+    Effect.gen(function* () {
+      const emu = yield* Emulator.make({ seed: 3, faults: { script: ["rate_limited"], retryAfterSeconds: 5 } })
+      const limited = yield* list(emu)
+      expect(limited.status).toBe(429)
+      expect(limited.headers!["retry-after"]).toBe("5")
+      expect((yield* list(emu)).status).toBe(200)
+    })
+  )
+
   it.scopedLive("each kind, in script order, and counted", () =>
     Effect.gen(function* () {
       const emu = yield* Emulator.make({

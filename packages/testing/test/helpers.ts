@@ -3,12 +3,13 @@ import * as Http from "node:http"
 import { Ajv, type ValidateFunction } from "ajv"
 import addFormatsModule from "ajv-formats"
 import { Redacted } from "effect"
+import { referenceDir as findReferenceDir } from "../../../scripts/reference.mjs"
 
 // biome-ignore lint/suspicious/noExplicitAny: response JSON is inspected freely in tests; the contract validators check its shape
 export type Json = any
 
-// CI clones the repository with shared/ beside it, as on a developer machine.
-export const referenceDir = new URL("../../../../shared/reference", import.meta.url).pathname
+// The shared reference lives outside the repository; scripts/reference.mjs says where (and hashes it for turbo).
+export const referenceDir = findReferenceDir()
 const spec = JSON.parse(readFileSync(`${referenceDir}/async-actions.openapi.json`, "utf8")) as Record<string, Json>
 
 /** type → the `result` branch component of the spec's oneOf. */

@@ -7,6 +7,7 @@ import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as IncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
+import { ResponseLimit } from "@voucherify-effect/core"
 import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
@@ -23,6 +24,8 @@ const utf8 = new TextDecoder()
 export class BufferedResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
   readonly [IncomingMessage.TypeId]: IncomingMessage.TypeId = IncomingMessage.TypeId
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
+  // Read under the request's size limit: the client need not count its bytes again.
+  readonly [ResponseLimit.BoundedBodyTypeId] = true
   readonly headers: Headers.Headers
   private readonly setCookie: ReadonlyArray<string> | string | undefined
   private cachedCookies: Cookies.Cookies | undefined

@@ -49,6 +49,8 @@ export interface RouterConfig {
   readonly state: EmulatorState.EmulatorState
   readonly credentials: Credentials
   readonly rateLimitPerMinute?: number | undefined
+  /** Window length (default one minute). */
+  readonly rateLimitWindowMillis?: number | undefined
   readonly faults?: Faults.FaultProfile | undefined
 }
 
@@ -156,13 +158,15 @@ export const make = (config: RouterConfig): Router => {
     return credentials.accessTokens.some((token) => safeEqual(presented, token))
   }
 
-  /** Fixed one-minute window; returns the headers and whether the budget is spent. */
+  const windowMillis = config.rateLimitWindowMillis ?? 60_000
+
+  /** Fixed window (one minute unless configured); returns the headers and whether the budget is spent. */
   const rateLimit = (now: number): { headers: Record<string, string>; limited: boolean } => {
     const limit = config.rateLimitPerMinute
     if (limit === undefined) return { headers: {}, limited: false }
-    const windowStart = now - (now % 60_000)
+    const windowStart = now - (now % windowMillis)
     if (window.start !== windowStart) window = { start: windowStart, used: 0 }
-    const windowEnd = windowStart + 60_000
+    const windowEnd = windowStart + windowMillis
     const limited = window.used >= limit
     if (!limited) window.used++
     const headers: Record<string, string> = {
@@ -302,7 +306,7 @@ export const make = (config: RouterConfig): Router => {
         return {
           ...tooManyRequests({
             ...rateHeaders,
-            "retry-after": "1",
+            "retry-after": String(injector?.profile.retryAfterSeconds ?? 1),
             "x-rate-limit-type": "api_calls",
             "x-rate-limit-remaining": "0"
           }),

@@ -17,6 +17,11 @@ export interface CommonOptions {
   readonly accessTokens?: ReadonlyArray<string> | undefined
   /** Requests per fixed one-minute window; `undefined` turns rate limiting off. */
   readonly rateLimitPerMinute?: number | undefined
+  /**
+   * Length of the rate-limit window in ms (default 60 000, the API's minute). Tests shorten it, together with
+   * the client limiter's `window`, to cover many windows quickly.
+   */
+  readonly rateLimitWindowMillis?: number | undefined
   /** `end_date` keeps `created_at <= end_date` instead of `<` (default false). */
   readonly endDateInclusive?: boolean | undefined
   /** Page size when `limit` is absent (default 10). */
@@ -56,6 +61,12 @@ export const validate = (options: CommonOptions): string | undefined => {
     !(Number.isInteger(options.rateLimitPerMinute) && options.rateLimitPerMinute > 0)
   ) {
     return "rateLimitPerMinute must be a positive integer"
+  }
+  if (
+    options.rateLimitWindowMillis !== undefined &&
+    !(Number.isInteger(options.rateLimitWindowMillis) && options.rateLimitWindowMillis > 0)
+  ) {
+    return "rateLimitWindowMillis must be a positive integer"
   }
   if (
     options.defaultLimit !== undefined &&
@@ -109,6 +120,7 @@ export const make = (options: CommonOptions): Effect.Effect<Setup> =>
       state,
       credentials: { appId, secretKey: Redacted.value(secretKey), accessTokens: options.accessTokens ?? [] },
       rateLimitPerMinute: options.rateLimitPerMinute,
+      rateLimitWindowMillis: options.rateLimitWindowMillis,
       faults: options.faults
     })
     return { state, router, appId, secretKey, appIdSource, secretKeySource }

@@ -1,0 +1,343 @@
+// The shared poller of `AsyncActions` (one list request answers many waits) on the in-memory emulator,
+// in virtual time: the real client, the emulator's real router and request log.
+import { HttpClient } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import type { AsyncAction } from "@voucherify-effect/core"
+import { AsyncActions, PollPolicy, VoucherifyClient } from "@voucherify-effect/http"
+import {
+  Cause,
+  Chunk,
+  Clock,
+  type Duration,
+  Effect,
+  Exit,
+  Fiber,
+  Layer,
+  Option,
+  Redacted,
+  Stream,
+  TestClock
+} from "effect"
+import * as AsyncActionsTest from "../src/AsyncActionsTest.js"
+import type * as InMemory from "../src/InMemory.js"
+import { InMemoryEmulator } from "../src/InMemory.js"
+import * as Seed from "../src/Seed.js"
+
+const MINUTE = 60_000
+// Virtual time starts after the seeded history, so new actions are the newest ones, as on a real account.
+const now0 = Seed.defaultEndAt + MINUTE
+
+const isList = (entry: { readonly path: string }) => entry.path === "/v1/async-actions"
+const isGet = (entry: { readonly path: string }) => entry.path.startsWith("/v1/async-actions/")
+
+// Advances virtual time in steps until the fiber is done (polls and retries sleep on the clock).
+const runUntilDone = <A, E>(
+  fiber: Fiber.RuntimeFiber<A, E>,
+  step: Duration.DurationInput = "5 seconds",
+  maxSteps = 5_000
+) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < maxSteps && fiber.unsafePoll() === null; i++) yield* TestClock.adjust(step)
+    return yield* Fiber.join(fiber)
+  })
+
+interface Ended {
+  readonly id: string
+  readonly exit: Exit.Exit<AsyncAction.AsyncAction, { readonly _tag: string }>
+  readonly at: number
+}
+
+const awaitAll = (ids: ReadonlyArray<string>, options: AsyncActions.WaitOptions = {}) =>
+  Effect.forEach(
+    ids,
+    (id) =>
+      AsyncActions.awaitCompletion(id, options).pipe(
+        Effect.exit,
+        Effect.flatMap((exit) => Effect.map(Clock.currentTimeMillis, (at): Ended => ({ id, exit, at })))
+      ),
+    { concurrency: "unbounded" }
+  )
+
+const failureOf = <A, E>(exit: Exit.Exit<A, E>): E | undefined =>
+  Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
+
+const expectEndedAsTheServerSays = (state: InMemory.InMemoryHandle["state"], ended: ReadonlyArray<Ended>) => {
+  let done = 0
+  let failed = 0
+  for (const { at, exit, id } of ended) {
+    const final = state.get(id, Number.MAX_SAFE_INTEGER)
+    const atReturn = state.get(id, at)
+    if (final === undefined || atReturn === undefined) return expect.fail(`unknown action ${id}`)
+    if (final.status === "DONE" && final.operation_status !== "FAILED") {
+      expect(Exit.isSuccess(exit) && exit.value.id === id && exit.value.status).toBe("DONE")
+      // Never a DONE the server had not reported yet.
+      expect(atReturn.status).toBe("DONE")
+      done++
+    } else {
+      const error = failureOf(exit)
+      expect(error?._tag).toBe("AsyncActionFailed")
+      if (error?._tag === "AsyncActionFailed") {
+        const action = (error as unknown as { readonly action: AsyncAction.AsyncAction }).action
+        expect(action.id).toBe(id)
+        expect(action.status).toBe(final.status)
+        expect(atReturn.status).toBe(final.status)
+      }
+      failed++
+    }
+  }
+  return { done, failed }
+}
+
+describe("shared poller (in-memory emulator, virtual time)", () => {
+  for (const endDateInclusive of [false, true]) {
+    it.effect(
+      `1 000 concurrent waits on actions with created_at ties end exactly as their actions did (end_date ${endDateInclusive ? "inclusive" : "exclusive"})`,
+      () =>
+        Effect.gen(function* () {
+          yield* TestClock.setTime(now0)
+          const emulator = yield* InMemoryEmulator
+          const ids: Array<string> = []
+          for (let i = 0; i < 950; i++) {
+            const created = yield* emulator.createAction({
+              type: i % 3 === 0 ? "VOUCHERS.BULK_UPDATE" : "VOUCHERS.IMPORT",
+              // Groups of five actions share one millisecond.
+              createdAt: now0 - 1_000 + Math.floor(i / 5),
+              durationMillis: ((i * 7919) % 40) * 30_000,
+              outcome: i % 11 === 0 ? "FAILED" : i % 13 === 0 ? "PARTIAL" : "SUCCESS"
+            })
+            ids.push(created.id)
+          }
+          // Waits on finished history, at several depths, and several waits on one id sharing an entry.
+          const history = emulator.state.all().filter((action) => action.historical)
+          for (const depth of [0, 1, 99, 100, 101, 250, 777, 1_499]) ids.push((history[depth] ?? history[0])!.id)
+          for (let i = 0; i < 42; i++) ids.push(ids[i * 7] as string)
+          expect(ids).toHaveLength(1_000)
+          yield* emulator.clearRequests
+
+          const fiber = yield* Effect.fork(awaitAll(ids, { timeout: "2 hours" }))
+          const ended = yield* runUntilDone(fiber, "15 seconds")
+          const { done, failed } = expectEndedAsTheServerSays(emulator.state, ended)
+          const log = yield* emulator.requests
+          const lists = log.filter(isList).length
+          const gets = log.filter(isGet).length
+          console.log(
+            `1 000 shared waits (end_date ${endDateInclusive ? "inclusive" : "exclusive"}): ${done} DONE, ${failed} failed; ` +
+              `${log.length} requests (${lists} list pages, ${gets} by id) over ${Math.round(((yield* Clock.currentTimeMillis) - now0) / MINUTE)} virtual minutes`
+          )
+          expect(failed).toBeGreaterThan(50)
+          // One GET by id per action for its result, plus what rounds needed: far below a GET per wait and poll.
+          expect(gets).toBeLessThan(1_100)
+        }).pipe(Effect.provide(AsyncActionsTest.layer({ seed: 1_500, endDateInclusive }))),
+      300_000
+    )
+  }
+
+  it.effect(
+    "20 waits on 30-minute actions use at most a fifth of the requests per-id polling uses",
+    () =>
+      Effect.gen(function* () {
+        const count = (polling: AsyncActions.Polling) =>
+          Effect.gen(function* () {
+            yield* TestClock.setTime(now0)
+            const emulator = yield* InMemoryEmulator
+            const ids: Array<string> = []
+            for (let i = 0; i < 20; i++) {
+              ids.push((yield* emulator.createAction({ type: "VOUCHERS.IMPORT", durationMillis: 30 * MINUTE })).id)
+            }
+            yield* emulator.clearRequests
+            const fiber = yield* Effect.fork(awaitAll(ids, { polling }))
+            const ended = yield* runUntilDone(fiber, "5 seconds")
+            expect(ended.every((e) => Exit.isSuccess(e.exit))).toBe(true)
+            return (yield* emulator.requests).length
+          }).pipe(Effect.provide(AsyncActionsTest.layer({ seed: 300 })))
+        const perId = yield* count("per-id")
+        const shared = yield* count("shared")
+        console.log(`20 waits on 30-minute actions, default poll policy: per-id ${perId} requests, shared ${shared}`)
+        expect(shared * 5).toBeLessThanOrEqual(perId)
+      }),
+    120_000
+  )
+
+  it.effect(
+    "a wait on an action deep in history completes by id, without listing the whole history",
+    () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(now0)
+        const emulator = yield* InMemoryEmulator
+        // Created 120 days ago, still running for 5 more minutes: thousands of actions are newer.
+        const deepCreatedAt = now0 - 120 * 24 * 60 * MINUTE
+        const deep = yield* emulator.createAction({
+          type: "VOUCHERS.IMPORT",
+          createdAt: deepCreatedAt,
+          durationMillis: 120 * 24 * 60 * MINUTE + 5 * MINUTE
+        })
+        const newer = emulator.state.all().filter((action) => action.createdAt > deepCreatedAt).length
+        const fresh: Array<string> = []
+        for (let i = 0; i < 10; i++) {
+          fresh.push((yield* emulator.createAction({ type: "VOUCHERS.IMPORT", durationMillis: (i + 1) * MINUTE })).id)
+        }
+        yield* emulator.clearRequests
+        const fiber = yield* Effect.fork(awaitAll([deep.id, ...fresh]))
+        const ended = yield* runUntilDone(fiber, "5 seconds")
+        expect(ended.every((e) => Exit.isSuccess(e.exit))).toBe(true)
+        const log = yield* emulator.requests
+        const pastDeep = log.filter(
+          (entry) =>
+            isList(entry) && entry.query.end_date !== undefined && Date.parse(entry.query.end_date) <= deepCreatedAt
+        )
+        const deepGets = log.filter((entry) => entry.path === `/v1/async-actions/${deep.id}`).length
+        console.log(
+          `deep wait (${newer} newer actions): ${log.length} requests, ${deepGets} by id for it, ${log.filter(isList).length} list pages`
+        )
+        expect(newer).toBeGreaterThan(1_000)
+        expect(pastDeep).toHaveLength(0)
+        expect(deepGets).toBeGreaterThan(1)
+      }).pipe(Effect.provide(AsyncActionsTest.layer({ seed: 3_000 }))),
+    120_000
+  )
+
+  it.effect("interrupting one wait leaves the others; interrupting all stops the poller", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(now0)
+      const emulator = yield* InMemoryEmulator
+      const make = (minutes: number) =>
+        Effect.map(emulator.createAction({ type: "VOUCHERS.IMPORT", durationMillis: minutes * MINUTE }), (a) => a.id)
+      const [a, b, c] = [yield* make(5), yield* make(5), yield* make(60)]
+      const fa = yield* Effect.fork(AsyncActions.awaitCompletion(a))
+      const fb = yield* Effect.fork(AsyncActions.awaitCompletion(b))
+      const fc = yield* Effect.fork(AsyncActions.awaitCompletion(c))
+      yield* TestClock.adjust("1 minute")
+      yield* Fiber.interrupt(fa)
+      yield* TestClock.adjust("10 minutes")
+      expect((yield* Fiber.join(fb)).status).toBe("DONE")
+      expect(fc.unsafePoll()).toBeNull()
+      yield* Fiber.interrupt(fc)
+      const before = (yield* emulator.requests).length
+      yield* TestClock.adjust("2 hours")
+      expect((yield* emulator.requests).length).toBe(before)
+      // A new wait wakes the poller again.
+      expect((yield* AsyncActions.awaitCompletion(b)).status).toBe("DONE")
+      expect((yield* emulator.requests).length).toBeGreaterThan(before)
+    }).pipe(Effect.provide(AsyncActionsTest.layer()))
+  )
+
+  it.effect("interrupting a round in flight sends nothing after", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(now0)
+      const emulator = yield* InMemoryEmulator
+      const id = (yield* emulator.createAction({ type: "VOUCHERS.IMPORT", durationMillis: 10 * MINUTE })).id
+      // Every request fails for a while: the round is retrying when the waits go.
+      yield* emulator.setFaults({ serverError: 1 })
+      const fibers = yield* Effect.forEach([1, 2, 3], () => Effect.fork(AsyncActions.awaitCompletion(id)))
+      yield* TestClock.adjust("1 second")
+      const during = (yield* emulator.requests).length
+      expect(during).toBeGreaterThan(0)
+      yield* Effect.forEach(fibers, Fiber.interrupt)
+      const before = (yield* emulator.requests).length
+      yield* TestClock.adjust("1 hour")
+      expect((yield* emulator.requests).length).toBe(before)
+    }).pipe(Effect.provide(AsyncActionsTest.layer()))
+  )
+
+  it.effect(
+    "under the fault profile (20% 5xx, 10% 429, 5% resets, 2% truncated) every wait ends correctly",
+    () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(now0)
+        const emulator = yield* InMemoryEmulator
+        const ids: Array<string> = []
+        for (let i = 0; i < 200; i++) {
+          const created = yield* emulator.createAction({
+            type: "VOUCHERS.IMPORT",
+            createdAt: now0 - 500 + Math.floor(i / 3),
+            durationMillis: (i % 20) * MINUTE,
+            outcome: i % 9 === 0 ? "FAILED" : "SUCCESS"
+          })
+          ids.push(created.id)
+        }
+        yield* emulator.setFaults({ seed: 7, serverError: 0.2, rateLimited: 0.1, reset: 0.05, truncated: 0.02 })
+        const fiber = yield* Effect.fork(awaitAll(ids, { maxConsecutiveFailures: 5 }))
+        const ended = yield* runUntilDone(fiber, "10 seconds")
+        const { done, failed } = expectEndedAsTheServerSays(emulator.state, ended)
+        const injected = yield* emulator.faultsInjected
+        const log = yield* emulator.requests
+        console.log(
+          `fault profile: ${done} DONE + ${failed} failed as the server says; ${log.length} requests, faults ${JSON.stringify(injected)}`
+        )
+        expect(injected.server_error + injected.rate_limited + injected.reset + injected.truncated).toBeGreaterThan(10)
+      }).pipe(Effect.provide(AsyncActionsTest.layer({ seed: 500 }))),
+    300_000
+  )
+
+  it.effect("a 401 on the list fails every pending wait at once", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(now0)
+      const emulator = yield* InMemoryEmulator
+      const ids: Array<string> = []
+      for (let i = 0; i < 5; i++) ids.push((yield* emulator.createAction({ type: "VOUCHERS.IMPORT" })).id)
+      const layer = AsyncActions.layer.pipe(
+        Layer.provide(
+          VoucherifyClient.layer({
+            apiUrl: "http://127.0.0.1",
+            appId: emulator.appId,
+            secretKey: Redacted.make("sk_wrong")
+          })
+        ),
+        Layer.provide(Layer.succeed(HttpClient.HttpClient, emulator.client))
+      )
+      const ended = yield* Effect.provide(awaitAll(ids), layer)
+      for (const { exit } of ended) expect(failureOf(exit)?._tag).toBe("Unauthorized")
+      const log = yield* emulator.requests
+      expect(log.filter(isList)).toHaveLength(1)
+      expect(log.filter(isGet)).toHaveLength(0)
+    }).pipe(Effect.provide(AsyncActionsTest.layer()))
+  )
+
+  it.effect("watch shows progress from list pages and fetches by id only once, for the result", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(now0)
+      const emulator = yield* InMemoryEmulator
+      const a = yield* emulator.createAction({ type: "VOUCHERS.IMPORT", durationMillis: 10_000 })
+      const b = yield* emulator.createAction({ type: "VOUCHERS.IMPORT", durationMillis: 60_000 })
+      yield* emulator.clearRequests
+      const other = yield* Effect.fork(AsyncActions.awaitCompletion(b.id))
+      const watched = yield* AsyncActions.watch(a.id, { schedule: PollPolicy.fixed("2 seconds") }).pipe(
+        Stream.runCollect,
+        Effect.fork
+      )
+      yield* TestClock.adjust("2 minutes")
+      const snapshots = Chunk.toReadonlyArray(yield* Fiber.join(watched))
+      // The other wait's rounds bring news too: more often than this watch's own 2 s, never out of order.
+      const progress = snapshots.map((s) => s.progress ?? 0)
+      expect(progress[0]).toBe(0)
+      expect(progress.at(-1)).toBe(100)
+      expect(progress.length).toBeGreaterThanOrEqual(6)
+      expect([...progress].sort((x, y) => x - y)).toEqual(progress)
+      expect(snapshots.at(-1)?.result?._tag).toBe("Import")
+      yield* Fiber.join(other)
+      const log = yield* emulator.requests
+      expect(log.filter((e) => e.path === `/v1/async-actions/${a.id}`)).toHaveLength(1)
+      expect(log.filter((e) => e.path === `/v1/async-actions/${b.id}`)).toHaveLength(1)
+    }).pipe(Effect.provide(AsyncActionsTest.layer()))
+  )
+
+  it.effect("a timeout still polls once more just before the deadline and reports the polls", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(now0)
+      const emulator = yield* InMemoryEmulator
+      const a = yield* emulator.createAction({ type: "VOUCHERS.IMPORT", durationMillis: 60 * MINUTE })
+      yield* emulator.clearRequests
+      const fiber = yield* AsyncActions.awaitCompletion(a.id, {
+        schedule: PollPolicy.fixed("4 seconds"),
+        timeout: "10 seconds"
+      }).pipe(Effect.flip, Effect.fork)
+      yield* TestClock.adjust("1 minute")
+      const error = yield* Fiber.join(fiber)
+      expect(error._tag).toBe("WaitTimeout")
+      const times = (yield* emulator.requests).map((entry) => entry.at - now0)
+      // 0, 4 s, 8 s, then a last poll at 9 s (1 s before the deadline).
+      expect(times).toEqual([0, 4_000, 8_000, 9_000])
+      expect(error._tag === "WaitTimeout" && error.polls).toBe(4)
+    }).pipe(Effect.provide(AsyncActionsTest.layer()))
+  )
+})

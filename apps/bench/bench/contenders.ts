@@ -108,20 +108,28 @@ export const undiciFloor = (emu: Pick<EmulatorProcess, "url" | "headers">): Cont
     if (response.statusCode !== 200) throw new Error(`undici floor: ${response.statusCode} ${text.slice(0, 200)}`)
     return JSON.parse(text)
   }
-  return {
-    name: FLOOR,
-    listAll: (collect) => paginate((endDate) => get(listUrl(emu.url, endDate)) as Promise<WirePage>, collect),
-    getEach: async (ids) => {
-      let n = 0
-      for (const id of ids) {
-        const action = (await get(getUrl(emu.url, id))) as WireItem
-        if (action.id === id) n++
-      }
-      return n
-    },
-    dispose: () => dispatcher.close()
-  }
+  return plainLoops(FLOOR, emu.url, get, () => dispatcher.close())
 }
+
+/** A contender made of a plain `get(url)`: the library's cursor for lists, one get after another for gets. */
+const plainLoops = (
+  name: string,
+  base: string,
+  get: (url: string) => Promise<unknown>,
+  dispose: () => Promise<void>
+): Contender => ({
+  name,
+  listAll: (collect) => paginate((endDate) => get(listUrl(base, endDate)) as Promise<WirePage>, collect),
+  getEach: async (ids) => {
+    let n = 0
+    for (const id of ids) {
+      const action = (await get(getUrl(base, id))) as WireItem
+      if (action.id === id) n++
+    }
+    return n
+  },
+  dispose
+})
 
 /** The floor's name: every ratio in the tables is to this row, per round. */
 export const FLOOR = "floor: undici.request + JSON.parse"
@@ -133,19 +141,7 @@ export const rawFetch = (emu: Pick<EmulatorProcess, "url" | "headers">): Contend
     if (response.status !== 200) throw new Error(`raw fetch: ${response.status} ${text.slice(0, 200)}`)
     return JSON.parse(text)
   }
-  return {
-    name: "fetch + JSON.parse (reference)",
-    listAll: (collect) => paginate((endDate) => get(listUrl(emu.url, endDate)) as Promise<WirePage>, collect),
-    getEach: async (ids) => {
-      let n = 0
-      for (const id of ids) {
-        const action = (await get(getUrl(emu.url, id))) as WireItem
-        if (action.id === id) n++
-      }
-      return n
-    },
-    dispose: async () => {}
-  }
+  return plainLoops("fetch + JSON.parse (reference)", emu.url, get, async () => {})
 }
 
 // The SDK ships a CommonJS (UMD) main: under plain Node ESM its named exports sit on `default`.

@@ -198,43 +198,39 @@ const listAndGet = async () => {
     }
     const pages = referenceRequests.length
 
-    if (enabled("list")) {
-      console.log(`\n1. List everything: ${LIST_SIZE} actions (${pages} requests of limit=100), ${LIST_ROUNDS} rounds`)
-      const { result, load } = await loadDuring(() =>
-        sideBySide(contenders, (c) => c.listAll(), LIST_SIZE, LIST_ROUNDS, ORDER_SEED)
-      )
-      console.log(renderRows(result.rows, LIST_SIZE, "µs/action"))
+    // One table: every contender side by side, per-round ratios to the floor, the machine's load alongside.
+    const section = async (
+      title: string,
+      work: (c: Contender) => Promise<number>,
+      expected: number,
+      rounds: number,
+      orderSeed: number,
+      unit: string
+    ) => {
+      console.log(title)
+      const { result, load } = await loadDuring(() => sideBySide(contenders, work, expected, rounds, orderSeed))
+      console.log(renderRows(result.rows, expected, unit))
       console.log(`load average (1 min) during the section: median ${load.median}, max ${load.max}`)
-      results.list = {
-        actions: LIST_SIZE,
-        requests: pages,
-        rounds: LIST_ROUNDS,
+      return {
+        rounds,
         warmup: WARMUP,
-        orderSeed: ORDER_SEED,
+        orderSeed,
         loadAverage: load,
         rows: result.rows,
         contenders: contenders.map((c) => c.name),
         orders: result.orders
       }
     }
+    if (enabled("list")) {
+      const title = `\n1. List everything: ${LIST_SIZE} actions (${pages} requests of limit=100), ${LIST_ROUNDS} rounds`
+      const table = await section(title, (c) => c.listAll(), LIST_SIZE, LIST_ROUNDS, ORDER_SEED, "µs/action")
+      results.list = { actions: LIST_SIZE, requests: pages, ...table }
+    }
     if (enabled("get")) {
       const ids = reference.slice(0, GET_CALLS)
-      console.log(`\n2. Get one: ${GET_CALLS} sequential gets, ${GET_ROUNDS} rounds`)
-      const { result, load } = await loadDuring(() =>
-        sideBySide(contenders, (c) => c.getEach(ids), GET_CALLS, GET_ROUNDS, ORDER_SEED + 1)
-      )
-      console.log(renderRows(result.rows, GET_CALLS, "µs/get"))
-      console.log(`load average (1 min) during the section: median ${load.median}, max ${load.max}`)
-      results.get = {
-        calls: GET_CALLS,
-        rounds: GET_ROUNDS,
-        warmup: WARMUP,
-        orderSeed: ORDER_SEED + 1,
-        loadAverage: load,
-        rows: result.rows,
-        contenders: contenders.map((c) => c.name),
-        orders: result.orders
-      }
+      const title = `\n2. Get one: ${GET_CALLS} sequential gets, ${GET_ROUNDS} rounds`
+      const table = await section(title, (c) => c.getEach(ids), GET_CALLS, GET_ROUNDS, ORDER_SEED + 1, "µs/get")
+      results.get = { calls: GET_CALLS, ...table }
     }
   } finally {
     for (const contender of contenders) await contender.dispose()

@@ -39,21 +39,20 @@ const libraryHeaders = {
 const utf8 = new TextDecoder()
 
 const agent = new undici.Agent()
-const dispatcherLoop =
-  (withSignal: boolean, headers: Record<string, string>) => async (): Promise<number> =>
-    paginate(async (endDate) => {
-      const response = await agent.request({
-        origin,
-        path: pathOf(endDate),
-        method: "GET",
-        headers,
-        body: null,
-        ...(withSignal ? { signal: new AbortController().signal } : {}),
-        headersTimeout: 60 * 60 * 1000,
-        bodyTimeout: 0
-      })
-      return JSON.parse(utf8.decode(await response.body.bytes()))
+const dispatcherLoop = (withSignal: boolean, headers: Record<string, string>) => async (): Promise<number> =>
+  paginate(async (endDate) => {
+    const response = await agent.request({
+      origin,
+      path: pathOf(endDate),
+      method: "GET",
+      headers,
+      body: null,
+      ...(withSignal ? { signal: new AbortController().signal } : {}),
+      headersTimeout: 60 * 60 * 1000,
+      bodyTimeout: 0
     })
+    return JSON.parse(utf8.decode(await response.body.bytes()))
+  })
 
 interface WirePage {
   readonly async_actions: ReadonlyArray<{ readonly id: string; readonly created_at: string }>

@@ -57,7 +57,9 @@ const specializeFields = (
   if (fields.some((f) => typeof f.name !== "string" || typeof f.target !== "string")) return undefined
   const lines = fields.map((f, i) => {
     const name = JSON.stringify(f.name)
-    const absent = f.ownIfDefined ? `(v === undefined || !plain) && !hasOwn.call(u, ${name})` : `!hasOwn.call(u, ${name})`
+    const absent = f.ownIfDefined
+      ? `(v === undefined || !plain) && !hasOwn.call(u, ${name})`
+      : `!hasOwn.call(u, ${name})`
     return [
       `v = u[${name}]`,
       `if (${absent}) {${f.optional ? "" : " return Fail "}}`,

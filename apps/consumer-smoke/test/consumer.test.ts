@@ -2,7 +2,6 @@
 // tarballs (plus `effect`/`@effect/platform`/`@effect/platform-node` from the registry) into a fresh npm project outside the workspace,
 // type-checks and runs an ESM consumer (NodeNext), a Bundler consumer (bundled with esbuild) and a CommonJS
 // consumer (`require(esm)`), and runs publint and attw on every tarball.
-import { spawnSync } from "node:child_process"
 import {
   cpSync,
   existsSync,
@@ -19,34 +18,10 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { build } from "esbuild"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { ok, packAll, packages, pkgJson, root, run } from "./support.js"
 
-const root = fileURLToPath(new URL("../../..", import.meta.url))
 const fixtures = fileURLToPath(new URL("../fixtures", import.meta.url))
-const packages = ["core", "http", "node", "testing"] as const
 const bin = (name: string) => join(root, "node_modules", ".bin", name)
-
-// The child processes must not see the variables `pnpm run` sets (npm would read them as its own config).
-const env: NodeJS.ProcessEnv = Object.fromEntries(
-  Object.entries(process.env).filter(
-    ([key]) => !/^(npm_(package|lifecycle|config_user_agent|command|execpath|node_execpath)|PNPM_|INIT_CWD)/i.test(key)
-  )
-)
-
-interface Ran {
-  readonly status: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-const run = (command: string, args: ReadonlyArray<string>, cwd: string, timeout = 120_000): Ran => {
-  const result = spawnSync(command, args, { cwd, env, encoding: "utf8", timeout })
-  return { status: result.status, stdout: result.stdout ?? "", stderr: `${result.stderr ?? ""}${result.error ?? ""}` }
-}
-
-const ok = (ran: Ran, what: string): string => {
-  if (ran.status !== 0) throw new Error(`${what} exited with ${ran.status}\n${ran.stdout}\n${ran.stderr}`)
-  return ran.stdout
-}
 
 const versionOf = (name: string, from: string): string =>
   (
@@ -55,28 +30,13 @@ const versionOf = (name: string, from: string): string =>
     }
   ).version
 
-const pkgJson = (dir: string) =>
-  JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
-    name: string
-    version: string
-    dependencies?: Record<string, string>
-  }
-
 let work = ""
 let project = ""
-const tarballs: Record<string, string> = {}
+let tarballs: Record<string, string> = {}
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "voucherify-effect-consumer-"))
-  const packDir = join(work, "tarballs")
-  mkdirSync(packDir)
-  for (const name of packages) {
-    ok(run("pnpm", ["pack", "--pack-destination", packDir], join(root, "packages", name)), `pnpm pack ${name}`)
-    const version = pkgJson(join(root, "packages", name)).version
-    tarballs[name] = join(packDir, `voucherify-effect-${name}-${version}.tgz`)
-    expect(existsSync(tarballs[name]!), `tarball of ${name}`).toBe(true)
-  }
-
+  tarballs = packAll(join(work, "tarballs"))
   project = join(work, "project")
   mkdirSync(project)
   cpSync(fixtures, project, { recursive: true })

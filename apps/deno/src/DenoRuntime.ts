@@ -4,9 +4,10 @@
  *
  * @since 0.1.0
  */
+
+import { ExitCode } from "@voucherify-effect/cli"
 import { Cause, type Effect, Exit } from "effect"
 import * as Runtime from "effect/Runtime"
-import * as ExitCode from "../../poller/src/ExitCode.ts"
 import { deno, type Signal } from "./internal/deno.ts"
 
 /**

@@ -1,10 +1,11 @@
 /**
- * The poller's `Stdio` service on `Deno.stdout` / `Deno.stderr`.
+ * The CLI's `Stdio` service on `Deno.stdout` / `Deno.stderr`.
  *
  * @since 0.1.0
  */
+
+import { Stdio } from "@voucherify-effect/cli"
 import { Effect, Layer } from "effect"
-import * as Stdio from "../../poller/src/Stdio.ts"
 import { consoleSize, deno, type Writer, writeAll } from "./internal/deno.ts"
 
 const encoder = new TextEncoder()
@@ -33,5 +34,7 @@ const stream = (writer: Writer): Stdio.Stream => ({
  */
 export const layer: Layer.Layer<Stdio.Stdio> = Layer.sync(Stdio.Stdio, () => ({
   stdout: stream(deno.stdout),
-  stderr: stream(deno.stderr)
+  stderr: stream(deno.stderr),
+  // The Deno terminal reads no input: `--wizard` is refused rather than waiting.
+  interactive: false
 }))

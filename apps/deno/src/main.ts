@@ -1,5 +1,5 @@
 /**
- * The Deno entry of `voucherify-async`: the poller's platform-neutral commands (`get`, `list`, `watch`)
+ * The Deno entry of `voucherify-async`: the platform-neutral commands of `@voucherify-effect/cli` (`get`, `list`, `watch`)
  * on `FetchHttpClient`, with Deno-backed `Stdio`, `Terminal` and `FileSystem`, the platform's POSIX
  * `Path`, and configuration from `Deno.env`. No `@effect/platform-node`, no `node:*` modules.
  *
@@ -9,8 +9,8 @@
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Path from "@effect/platform/Path"
+import { Cli } from "@voucherify-effect/cli"
 import { ConfigProvider, Effect, Layer } from "effect"
-import * as Cli from "../../poller/src/Cli.ts"
 import * as DenoFileSystem from "./DenoFileSystem.ts"
 import * as DenoRuntime from "./DenoRuntime.ts"
 import * as DenoStdio from "./DenoStdio.ts"

@@ -33,7 +33,7 @@ describe("portability", () => {
     ).toEqual(["node:http", "fs", "path", "node:os", "crypto"])
   })
 
-  it.each(["packages/core/src", "packages/http/src"])("%s never imports a Node built-in", (dir) => {
+  it.each(["packages/core/src", "packages/http/src", "packages/cli/src"])("%s never imports a Node built-in", (dir) => {
     const offenders = files(join(root, dir)).flatMap((file) =>
       builtinImports(readFileSync(file, "utf8")).map((specifier) => `${relative(root, file)}: ${specifier}`)
     )

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process"
+import { execFile } from "node:child_process"
 import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
@@ -21,33 +21,30 @@ export interface Ran {
   readonly stderr: string
 }
 
-/** Runs a process without blocking the event loop (the emulator answers from this one). */
+/** Runs a process without blocking the event loop (the emulator answers from this one); stdin is closed. */
 export const run = (
   command: string,
   args: ReadonlyArray<string>,
   options: { readonly cwd: string; readonly env?: NodeJS.ProcessEnv; readonly timeoutMs?: number }
 ): Promise<Ran> =>
   new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", ...options.env },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk
-    })
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk
-    })
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 25_000)
-    child.once("error", (error) => {
-      clearTimeout(timer)
-      reject(error)
-    })
-    child.once("close", (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
+    const child = execFile(
+      command,
+      [...args],
+      {
+        cwd: options.cwd,
+        env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", ...options.env },
+        encoding: "utf8",
+        maxBuffer: 256 * 1024 * 1024,
+        timeout: options.timeoutMs ?? 25_000,
+        killSignal: "SIGKILL"
+      },
+      (error, stdout, stderr) => {
+        // A non-zero exit is a result here; only a failure to start is an error. Killed on timeout: code null.
+        if (error !== null && typeof error.code === "string") return reject(error)
+        const code = error === null ? 0 : typeof error.code === "number" ? error.code : null
+        resolve({ code, stdout, stderr })
+      }
+    )
+    child.stdin?.end()
   })

@@ -4,20 +4,16 @@
  * progress bars, lists them, and shows the failed one. Needs no configuration or network.
  *
  * This module imports `@voucherify-effect/testing`, whose server is Node-only; only the Node entry
- * (`bin.ts`) wires it in, so other runtimes can reuse `Cli.ts` without it.
+ * (`bin.ts`) wires it in, so other runtimes can reuse `@voucherify-effect/cli` without it.
  *
  * @since 0.1.0
  */
-import { Command, HelpDoc, Options } from "@effect/cli"
+import { Command, Options } from "@effect/cli"
 import type { HttpClient } from "@effect/platform"
+import { Cli, ExitCode, Render, Spec, Stdio, Watch } from "@voucherify-effect/cli"
 import type { AsyncActionType } from "@voucherify-effect/core"
 import { AsyncActions, PollPolicy, VoucherifyClient } from "@voucherify-effect/http"
 import { Duration, Effect, Layer } from "effect"
-import * as Cli from "./Cli.js"
-import * as ExitCode from "./ExitCode.js"
-import * as Render from "./Render.js"
-import * as Stdio from "./Stdio.js"
-import * as Watch from "./Watch.js"
 
 interface Planned {
   readonly type: AsyncActionType.KnownAsyncActionType
@@ -104,35 +100,22 @@ export const program = (options: {
   }).pipe(Effect.scoped)
 
 /**
- * The `demo` subcommand.
+ * The `demo` subcommand, with the data its help is rendered from.
  *
  * @since 0.1.0
  * @category commands
  */
-export const command = Command.make(
-  "demo",
-  {
-    interval: Options.text("interval").pipe(
-      Options.withPseudoName("DURATION"),
-      Options.withDescription("Poll interval while watching (default 250ms)"),
-      Options.withDefault("250ms")
-    )
-  },
-  (flags) =>
-    Effect.gen(function* () {
-      const interval = yield* Cli.parseDuration(flags.interval, "--interval")
-      yield* program({ interval })
-    }).pipe(Cli.reported)
-).pipe(
-  Command.withDescription(
-    HelpDoc.blocks([
-      HelpDoc.p(
-        "Start a local Voucherify emulator, create a handful of async actions (one of them fails), watch them " +
-          "with progress bars and list them. No configuration or network needed; takes about 6 seconds."
-      ),
-      HelpDoc.p("Examples:"),
-      HelpDoc.p(`  $ ${Cli.name} demo`),
-      HelpDoc.p(`  $ pnpm demo`)
-    ])
+export const extra: Cli.Extra = {
+  spec: Spec.demo,
+  command: Command.make(
+    "demo",
+    {
+      interval: Options.text("interval").pipe(
+        Options.withPseudoName("DURATION"),
+        Options.withDefault("250ms"),
+        Options.withSchema(Cli.durationFlag("--interval"))
+      )
+    },
+    (flags) => program({ interval: flags.interval }).pipe(Cli.reported)
   )
-)
+}

@@ -1,58 +1,15 @@
 #!/usr/bin/env node
 /**
- * The Node entry of `voucherify-async`: the only file that picks a platform. It provides Node's
- * context (FileSystem, Path, Terminal), the HttpClient (`NodeTransport`, on undici) and the process
- * streams, adds the Node-only `demo` command, and turns the program's result into the process exit code
- * (130 after Ctrl-C / SIGTERM, once in-flight requests are cancelled).
+ * The Node entry of `voucherify-async`. `--version` and `--help` are answered from the CLI's spec alone
+ * (a few KB of code); every other command line loads the runtime (`main.ts`: Effect, `@effect/cli`, the
+ * client and Node's platform layers) on demand. esbuild bundles the two into separate chunks.
  *
  * @since 0.1.0
  */
-// Deep imports: the package's index also loads cluster, sql and worker support (≈0.4 s of startup).
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import * as NodePath from "@effect/platform-node/NodePath"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
-import { NodeTransport } from "@voucherify-effect/node"
-import { Cause, Effect, Exit, Layer } from "effect"
-import * as Cli from "./Cli.js"
-import * as Demo from "./Demo.js"
-import * as ExitCode from "./ExitCode.js"
-import * as Stdio from "./Stdio.js"
+import * as Help from "@voucherify-effect/cli/Help"
+import * as Spec from "@voucherify-effect/cli/Spec"
 
-const nodeStream = (stream: NodeJS.WriteStream): Stdio.Stream => ({
-  // Resolves once Node has handed the text to the OS, so a large `list --all` respects backpressure
-  // and nothing is lost when the process exits right after.
-  write: (text) =>
-    text === "" ? Effect.void : Effect.async<void>((resume) => void stream.write(text, () => resume(Effect.void))),
-  isTTY: stream.isTTY === true,
-  columns: () => stream.columns
-})
-
-// `voucherify-async list --all --json | head` closes the pipe early: that is not an error.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0)
-    throw error
-  })
-}
-
-const StdioLive = Layer.succeed(Stdio.Stdio, { stdout: nodeStream(process.stdout), stderr: nodeStream(process.stderr) })
-
-const program = Cli.run(process.argv, { extra: [Demo.command] }).pipe(
-  Effect.provide(
-    Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer, NodeTransport.layer, StdioLive)
-  )
-)
-
-NodeRuntime.runMain(program, {
-  disableErrorReporting: true,
-  disablePrettyLogger: true,
-  teardown: (exit, onExit) =>
-    onExit(
-      Exit.isSuccess(exit)
-        ? (exit.value as number)
-        : Cause.isInterruptedOnly(exit.cause)
-          ? ExitCode.Interrupted
-          : ExitCode.Internal
-    )
-})
+const routed = Help.route(process.argv.slice(2), [...Spec.commands, Spec.demo])
+if (routed._tag === "Version") process.stdout.write(`${Spec.version}\n`)
+else if (routed._tag === "Help") process.stdout.write(routed.text)
+else await import("./main.js")

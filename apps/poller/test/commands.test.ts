@@ -1,6 +1,10 @@
 // End to end: `get`, `list`, `--help` and `--version` of the built CLI against the emulator.
+import { spawn } from "node:child_process"
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { assertBuilt, cli, envFor, ndjson, run, type Started, startEmulator } from "./support.js"
+import { assertBuilt, bin, cli, envFor, ndjson, run, type Started, startEmulator } from "./support.js"
 
 let emulator: Started
 let env: Record<string, string>
@@ -30,14 +34,15 @@ describe("--help and --version", () => {
   it("prints help with the commands", async () => {
     const result = await cli(["--help"])
     expect(result.code).toBe(0)
-    for (const command of ["get", "list", "watch", "demo"]) expect(result.stdout).toContain(`- ${command}`)
+    for (const command of ["get", "list", "watch", "demo"])
+      expect(result.stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"))
     expect(result.stderr).toBe("")
   })
 
   it.each(["get", "list", "watch", "demo"])("%s --help shows examples", async (command) => {
     const result = await cli([command, "--help"])
     expect(result.code).toBe(0)
-    expect(result.stdout).toContain("Examples:")
+    expect(result.stdout).toContain("\nExamples\n")
     expect(result.stdout).toContain(`$ voucherify-async ${command}`)
   })
 
@@ -45,7 +50,7 @@ describe("--help and --version", () => {
     const result = await cli([])
     expect(result.code).toBe(2)
     expect(result.stdout).toBe("")
-    expect(result.stderr).toContain("Usage: voucherify-async <command>")
+    expect(result.stderr).toContain("voucherify-async <command> [options]")
   })
 })
 
@@ -101,6 +106,35 @@ describe("get", () => {
 })
 
 describe("list", () => {
+  it("piped to a file, the file holds only the table (header and rows); footers go to stderr", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "voucherify-list-"))
+    const file = join(dir, "out.txt")
+    const fd = openSync(file, "w")
+    try {
+      const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [bin, "list", "--limit", "2"], {
+          env: { ...process.env, ...env, NO_COLOR: "1" },
+          stdio: ["ignore", fd, "pipe"]
+        })
+        let stderr = ""
+        child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+          stderr += chunk
+        })
+        child.once("error", reject)
+        child.once("close", (code) => resolve({ code, stderr }))
+      })
+      expect(code).toBe(0)
+      const lines = readFileSync(file, "utf8").trimEnd().split("\n")
+      expect(lines[0]).toMatch(/^ID\s+TYPE\s+STATUS\s+PROGRESS\s+CREATED$/)
+      expect(lines).toHaveLength(3)
+      for (const line of lines.slice(1)) expect(line).toMatch(/^aa_\w+\s+[A-Z_.]+\s+[A-Z_]+/)
+      expect(stderr).toBe("More actions are available: use --all to list every page.\n")
+    } finally {
+      closeSync(fd)
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it("prints a table", async () => {
     const result = await cli(["list"], { env })
     expect(result.code).toBe(0)
@@ -125,7 +159,8 @@ describe("list", () => {
   it("--limit asks for a smaller page and says more is available", async () => {
     const result = await cli(["list", "--limit", "2"], { env })
     expect(result.code).toBe(0)
-    expect(result.stdout).toContain("--all")
+    expect(result.stdout).not.toContain("--all")
+    expect(result.stderr).toContain("--all")
     const requests = await run(emulator.handle.requests)
     expect(requests.at(-1)?.query).toMatchObject({ limit: "2" })
   })

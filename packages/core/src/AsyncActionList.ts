@@ -7,9 +7,11 @@ import * as DateTime from "effect/DateTime"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { AsyncActionListItem } from "./AsyncAction.js"
+import { AsyncActionListItem, Status } from "./AsyncAction.js"
+import { isKnown, type KnownAsyncActionType, knownTypes } from "./AsyncActionType.js"
 import * as Decoder from "./Decoder.js"
 import * as IsoDateTime from "./IsoDateTime.js"
+import { shown } from "./internal/shown.js"
 import { InvalidInput } from "./VoucherifyError.js"
 
 /**
@@ -93,16 +95,21 @@ export interface ListQueryInput {
 const decodeLimit = Schema.decodeUnknownEither(Limit)
 
 /**
- * Validates a `limit` value, naming the field on failure.
+ * Validates a `limit` value, naming the field and the value on failure.
  *
  * @since 0.1.0
  * @category validation
  */
-export const validateLimit = (value: unknown, field = "limit"): Either.Either<number, InvalidInput> =>
-  Either.mapLeft(
+export const validateLimit = (value: unknown, field = "limit"): Either.Either<number, InvalidInput> => {
+  return Either.mapLeft(
     decodeLimit(value),
-    (error) => new InvalidInput({ field, reason: firstMessage(error, "must be an integer between 1 and 100") })
+    (error) =>
+      new InvalidInput({
+        field,
+        reason: `${firstMessage(error, "must be an integer between 1 and 100")} (got ${shown(value)})`
+      })
   )
+}
 
 /**
  * Validates a date given as ISO text, `Date` or `DateTime`, naming the field on failure.
@@ -112,7 +119,10 @@ export const validateLimit = (value: unknown, field = "limit"): Either.Either<nu
  */
 export const validateDate = (value: unknown, field = "endDate"): Either.Either<DateTime.Utc, InvalidInput> => {
   if (typeof value === "string") {
-    return Either.mapLeft(parseDate(value), (reason) => new InvalidInput({ field, reason }))
+    return Either.mapLeft(
+      parseDate(value),
+      (reason) => new InvalidInput({ field, reason: `${shown(value)} ${reason}` })
+    )
   }
   if (value instanceof Date) {
     return Number.isNaN(value.getTime())
@@ -121,6 +131,43 @@ export const validateDate = (value: unknown, field = "endDate"): Either.Either<D
   }
   if (DateTime.isDateTime(value)) return Either.right(DateTime.toUtc(value))
   return Either.left(new InvalidInput({ field, reason: "must be an ISO 8601 string, a Date or a DateTime" }))
+}
+
+const statuses = Status.literals
+
+/**
+ * Validates a status filter, case-insensitively (`done` is `DONE`), naming the field and the value on failure.
+ *
+ * @since 0.2.0
+ * @category validation
+ */
+export const validateStatus = (value: unknown, field = "status"): Either.Either<Status, InvalidInput> => {
+  const upper = typeof value === "string" ? value.trim().toUpperCase() : undefined
+  const found = statuses.find((status) => status === upper)
+  return found !== undefined
+    ? Either.right(found)
+    : Either.left(
+        new InvalidInput({ field, reason: `${shown(value)} is not a status (one of ${statuses.join(", ")})` })
+      )
+}
+
+/**
+ * Validates a type filter against the documented async action types, case-insensitively
+ * (`vouchers.import` is `VOUCHERS.IMPORT`), naming the field and the value on failure.
+ *
+ * @since 0.2.0
+ * @category validation
+ */
+export const validateType = (value: unknown, field = "type"): Either.Either<KnownAsyncActionType, InvalidInput> => {
+  const upper = typeof value === "string" ? value.trim().toUpperCase() : ""
+  return isKnown(upper)
+    ? Either.right(upper)
+    : Either.left(
+        new InvalidInput({
+          field,
+          reason: `${shown(value)} is not an async action type (one of ${knownTypes.join(", ")})`
+        })
+      )
 }
 
 /**

@@ -18,6 +18,8 @@ export * as AsyncActionResult from "./AsyncActionResult.js"
 export * as AsyncActionType from "./AsyncActionType.js"
 /** @since 0.1.0 */
 export * as Decoder from "./Decoder.js"
+/** @since 0.2.0 */
+export * as Input from "./Input.js"
 /** @since 0.1.0 */
 export * as IsoDateTime from "./IsoDateTime.js"
 /** @since 0.2.0 */

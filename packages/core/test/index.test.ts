@@ -11,6 +11,7 @@ describe("index", () => {
       "AsyncActionResult",
       "AsyncActionType",
       "Decoder",
+      "Input",
       "IsoDateTime",
       "ResponseLimit",
       "Sanitize",

@@ -6,9 +6,10 @@
  */
 import {
   AsyncAction,
-  AsyncActionId,
+  type AsyncActionId,
   AsyncActionList,
   type AsyncActionList as AsyncActionListModule,
+  Input,
   VoucherifyError
 } from "@voucherify-effect/core"
 import * as Chunk from "effect/Chunk"
@@ -22,7 +23,6 @@ import * as Mailbox from "effect/Mailbox"
 import * as Option from "effect/Option"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as ScheduleIntervals from "effect/ScheduleIntervals"
-import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as SharedPoller from "./internal/sharedPoller.js"
@@ -122,43 +122,28 @@ export interface Service {
  */
 export class AsyncActions extends Context.Tag("@voucherify-effect/http/AsyncActions")<AsyncActions, Service>() {}
 
-const decodeId = Schema.decodeUnknownEither(AsyncActionId.AsyncActionId)
-const isId = Schema.is(AsyncActionId.AsyncActionId)
-
 /**
- * Validates an async action id (`aa_` + letters and digits) before it is put in a URL.
+ * Validates an async action id (`aa_` followed by letters and digits) before it is put in a URL.
+ * The validator lives in `@voucherify-effect/core` (`Input.validateId`); this is the same function.
  *
  * @since 0.1.0
  * @category validation
  */
-export const validateId = (id: unknown): Either.Either<AsyncActionId.AsyncActionId, VoucherifyError.InvalidInput> =>
-  isId(id)
-    ? Either.right(id)
-    : Either.mapLeft(decodeId(id), () => {
-        const shown = typeof id === "string" ? JSON.stringify(id.length > 40 ? `${id.slice(0, 40)}…` : id) : typeof id
-        return new VoucherifyError.InvalidInput({
-          field: "id",
-          reason: `${shown} is not an async action id (expected aa_ followed by 1 to 64 letters or digits)`
-        })
-      })
+export const validateId: (id: unknown) => Either.Either<AsyncActionId.AsyncActionId, VoucherifyError.InvalidInput> = (
+  id
+) => Input.validateId(id)
 
 /**
- * Validates a duration (`"30 seconds"`, millis as a number, a `Duration`), naming the field.
+ * Validates a duration (`"30 seconds"`, `30s`, millis as a number, a `Duration`), naming the field.
+ * The validator lives in `@voucherify-effect/core` (`Input.validateDuration`); this is the same function.
  *
  * @since 0.1.0
  * @category validation
  */
-export const validateDuration = (
+export const validateDuration: (
   input: unknown,
   field: string
-): Either.Either<Duration.Duration, VoucherifyError.InvalidInput> => {
-  const decoded = Duration.decodeUnknown(input)
-  return Option.isSome(decoded) && Duration.isFinite(decoded.value) && Duration.toMillis(decoded.value) > 0
-    ? Either.right(decoded.value)
-    : Either.left(
-        new VoucherifyError.InvalidInput({ field, reason: "must be a positive, finite duration such as 30 seconds" })
-      )
-}
+) => Either.Either<Duration.Duration, VoucherifyError.InvalidInput> = Input.validateDuration
 
 const decodeAction = AsyncAction.decodeJson
 const decodeList = AsyncActionList.decodeJson

@@ -166,7 +166,8 @@ describe("Faults: observable from a raw client", () => {
       controller.abort()
       const result = yield* promise(() => pending)
       expect(result.outcome).toBe("request-error")
-      for (let i = 0; i < 50 && ((yield* emu.openConnections) > 0 || (yield* emu.inFlight) > 0); i++) {
+      // Up to 10 s: the close is prompt (about a millisecond), the bound is for a loaded machine.
+      for (let i = 0; i < 500 && ((yield* emu.openConnections) > 0 || (yield* emu.inFlight) > 0); i++) {
         yield* Effect.sleep("20 millis")
       }
       expect(yield* emu.openConnections).toBe(0)
@@ -176,7 +177,7 @@ describe("Faults: observable from a raw client", () => {
   )
 
   // Node 20's bundled fetch (undici 6) closes the aborted socket only after about 4 s (undici 7 at once),
-  // so this waits up to 8 s for the socket to go.
+  // so this waits up to 20 s (for a loaded machine) for the socket to go.
   it.scopedLive(
     "a fetch client times out on hang and the socket is eventually closed",
     () =>
@@ -189,11 +190,11 @@ describe("Faults: observable from a raw client", () => {
           )
         )
         expect(error).toBe("TimeoutError")
-        for (let i = 0; i < 160 && (yield* emu.openConnections) > 0; i++) yield* Effect.sleep("50 millis")
+        for (let i = 0; i < 400 && (yield* emu.openConnections) > 0; i++) yield* Effect.sleep("50 millis")
         expect(yield* emu.openConnections).toBe(0)
         expect(yield* emu.inFlight).toBe(0)
       }),
-    15_000
+    60_000
   )
 
   it.scopedLive("determinism: the same seed and requests give the same fault sequence and data", () =>

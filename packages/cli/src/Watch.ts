@@ -6,8 +6,9 @@
  */
 import { AsyncAction, VoucherifyError } from "@voucherify-effect/core"
 import { AsyncActions, type PollPolicy } from "@voucherify-effect/http"
-import { type Duration, Effect, Schema, Stream } from "effect"
+import { type Duration, Effect, Stream } from "effect"
 import * as ExitCode from "./ExitCode.js"
+import * as Wire from "./internal/wire.js"
 import * as Render from "./Render.js"
 import * as Stdio from "./Stdio.js"
 
@@ -44,15 +45,13 @@ type Event =
   | { readonly _tag: "TimedOut"; readonly index: number; readonly error: VoucherifyError.WaitTimeout }
   | { readonly _tag: "Tick" }
 
-const encode = Schema.encodeSync(AsyncAction.AsyncAction)
-
 /**
  * The NDJSON line of one action: its wire JSON (snake_case), exactly as the API sends it.
  *
  * @since 0.1.0
  * @category utils
  */
-export const jsonLine = (action: AsyncAction.AsyncAction): string => JSON.stringify(encode(action))
+export const jsonLine: (action: AsyncAction.AsyncAction) => string = Wire.jsonLine
 
 /**
  * Watches `ids` concurrently. Fails with the first API or transport error (after the client's retries);

@@ -17,15 +17,18 @@ describe("Stdio", () => {
     })
   )
 
-  it.effect("the Console sends log to stdout, error to stderr, and strips ANSI when colours are off", () =>
-    Effect.gen(function* () {
-      const stdio = Stdio.memory()
-      const base = yield* Console.consoleWith(Effect.succeed)
-      const console = Stdio.makeConsole(stdio, base, { out: false, err: true })
-      yield* Console.log("\x1b[1mhelp\x1b[0m").pipe(Effect.withConsole(console))
-      yield* Console.error("\x1b[31mbad\x1b[0m").pipe(Effect.withConsole(console))
-      expect(stdio.out).toEqual(["help\n"])
-      expect(stdio.err).toEqual(["\x1b[31mbad\x1b[0m\n"])
-    })
+  it.effect(
+    "the Console sends log to stdout, warn to stderr, drops error (Cli.run reports it), strips ANSI when colours are off",
+    () =>
+      Effect.gen(function* () {
+        const stdio = Stdio.memory()
+        const base = yield* Console.consoleWith(Effect.succeed)
+        const console = Stdio.makeConsole(stdio, base, { out: false, err: true })
+        yield* Console.log("\x1b[1mhelp\x1b[0m").pipe(Effect.withConsole(console))
+        yield* Console.warn("\x1b[31mbad\x1b[0m").pipe(Effect.withConsole(console))
+        yield* Console.error("a whole help document").pipe(Effect.withConsole(console))
+        expect(stdio.out).toEqual(["help\n"])
+        expect(stdio.err).toEqual(["\x1b[31mbad\x1b[0m\n"])
+      })
   )
 })

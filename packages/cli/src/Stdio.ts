@@ -29,13 +29,15 @@ export interface Stream {
 export interface Service {
   readonly stdout: Stream
   readonly stderr: Stream
+  /** Whether stdin is a terminal someone can answer a prompt on (default false: never prompt). */
+  readonly interactive?: boolean | undefined
 }
 
 /**
  * @since 0.1.0
  * @category tags
  */
-export class Stdio extends Context.Tag("@voucherify-effect/poller/Stdio")<Stdio, Service>() {}
+export class Stdio extends Context.Tag("@voucherify-effect/cli/Stdio")<Stdio, Service>() {}
 
 /**
  * Collects writes in memory (for unit tests); `isTTY` is false unless asked.
@@ -121,7 +123,8 @@ export const makeConsole = (stdio: Service, base: Console.Console, color: { out:
     ...base,
     log: toOut,
     info: toOut,
-    error: toErr,
+    // `@effect/cli` prints a parse error's whole help document here; `Cli.run` reports it as one line instead.
+    error: () => Effect.void,
     warn: toErr,
     debug: toErr,
     trace: toErr

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { AsyncAction, type AsyncActionResult } from "@voucherify-effect/core"
+import { AsyncAction, type AsyncActionResult, Sanitize } from "@voucherify-effect/core"
 import { DateTime } from "effect"
 
 /**
@@ -107,26 +107,34 @@ const iso = (date: DateTime.Utc) => DateTime.formatIso(date)
 
 const maxListed = 5
 
+// Text the server chose (messages, reasons, keys, report URLs) is shown sanitised: no terminal escapes,
+// no second line, at most 200 characters.
+const clean = (text: string): string => Sanitize.sanitize(text, { maxLength: 200 })
+
 const describeFailure = (row: AsyncActionResult.ImportFailure): string =>
-  [
-    row.row === undefined ? undefined : `row ${row.row}`,
-    row.code === undefined ? undefined : `code ${row.code}`,
-    row.sourceId === undefined || row.sourceId === null ? undefined : `source_id ${row.sourceId}`,
-    row.reason
-  ]
-    .filter((part) => part !== undefined)
-    .join(" · ")
+  clean(
+    [
+      row.row === undefined ? undefined : `row ${row.row}`,
+      row.code === undefined ? undefined : `code ${row.code}`,
+      row.sourceId === undefined || row.sourceId === null ? undefined : `source_id ${row.sourceId}`,
+      row.reason
+    ]
+      .filter((part) => part !== undefined)
+      .join(" · ")
+  )
 
 const describeBulkError = (error: AsyncActionResult.BulkUpdateError): string =>
-  [
-    error.code === undefined ? undefined : `code ${error.code}`,
-    error.sourceId === undefined || error.sourceId === null ? undefined : `source_id ${error.sourceId}`,
-    error.key,
-    error.message,
-    error.details
-  ]
-    .filter((part) => part !== undefined)
-    .join(" · ")
+  clean(
+    [
+      error.code === undefined ? undefined : `code ${error.code}`,
+      error.sourceId === undefined || error.sourceId === null ? undefined : `source_id ${error.sourceId}`,
+      error.key,
+      error.message,
+      error.details
+    ]
+      .filter((part) => part !== undefined)
+      .join(" · ")
+  )
 
 const listed = <A>(items: ReadonlyArray<A>, describe: (a: A) => string, style: Style): Array<string> => {
   const lines = items.slice(0, maxListed).map((item) => `    - ${describe(item)}`)
@@ -147,7 +155,7 @@ export const result = (value: AsyncActionResult.AsyncActionResult, style: Style)
       const lines = [
         row("result", `import: ${value.doneCount ?? 0} done, ${value.failedCount ?? value.failed?.length ?? 0} failed`)
       ]
-      if (value.message !== undefined) lines.push(row("message", value.message))
+      if (value.message !== undefined) lines.push(row("message", clean(value.message)))
       if (value.failed !== undefined && value.failed.length > 0) {
         lines.push(`  ${dim(style, "failed rows")}`, ...listed(value.failed, describeFailure, style))
       }
@@ -155,7 +163,7 @@ export const result = (value: AsyncActionResult.AsyncActionResult, style: Style)
     }
     case "Summary": {
       const lines = [row("result", `${value.doneCount ?? 0} done`)]
-      if (value.message !== undefined) lines.push(row("message", value.message))
+      if (value.message !== undefined) lines.push(row("message", clean(value.message)))
       return lines
     }
     case "BulkUpdate": {
@@ -163,7 +171,7 @@ export const result = (value: AsyncActionResult.AsyncActionResult, style: Style)
       if (value.reports !== undefined && value.reports.length > 0) {
         const till =
           value.reportsAvailableTill === undefined ? "" : ` (available till ${iso(value.reportsAvailableTill)})`
-        lines.push(row("reports", `${value.reports.length}${till}`), ...value.reports.map((r) => `    - ${r}`))
+        lines.push(row("reports", `${value.reports.length}${till}`), ...value.reports.map((r) => `    - ${clean(r)}`))
       }
       if (value.errors !== undefined && value.errors.length > 0) {
         lines.push(`  ${dim(style, "errors")}`, ...listed(value.errors, describeBulkError, style))
@@ -171,8 +179,7 @@ export const result = (value: AsyncActionResult.AsyncActionResult, style: Style)
       return lines
     }
     case "Unrecognized": {
-      const raw = JSON.stringify(value.raw) ?? "undefined"
-      return [row("result", raw.length > 200 ? `${raw.slice(0, 200)}…` : raw)]
+      return [row("result", clean(JSON.stringify(value.raw) ?? "undefined"))]
     }
   }
 }

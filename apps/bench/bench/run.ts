@@ -4,7 +4,8 @@
  * `apps/bench/results/latest.json`, with the commit they were produced at (a run on a tree with
  * uncommitted changes to tracked files is marked `dirty`).
  *
- * Env: BENCH_ONLY=list,get,decode,waiters,memory,soak (default all but soak, which is `pnpm bench:soak`);
+ * Env: BENCH_ONLY=list,get,decode,waiters,memory,soak,cli (default all but soak and cli, which are their own
+ * scripts, `pnpm bench:soak` and `pnpm bench:cli`, and write their own results files);
  * LIST_ROUNDS, GET_ROUNDS, WARMUP; CONTENDERS=<substring>,... (the floor always runs; for quick paired runs;
  * the results file is then partial-*.json); ORDER_SEED (the seed of each round's contender order); MEMORY_SIZES
  * (default 10000,100000,300000).
@@ -19,7 +20,7 @@ import { gitRevision, now, round, type Summary, summarize, table, writeResults }
 
 const here = dirname(fileURLToPath(import.meta.url))
 const only = process.env.BENCH_ONLY?.split(",")
-const enabled = (name: string) => (only === undefined ? name !== "soak" : only.includes(name))
+const enabled = (name: string) => (only === undefined ? name !== "soak" && name !== "cli" : only.includes(name))
 const WARMUP = Number(process.env.WARMUP ?? 2)
 const LIST_ROUNDS = Number(process.env.LIST_ROUNDS ?? 15)
 const GET_ROUNDS = Number(process.env.GET_ROUNDS ?? 9)
@@ -347,6 +348,10 @@ if (enabled("memory")) await memory()
 if (enabled("soak")) {
   console.log("\n6. Soak (fresh process; see bench/soak.ts)")
   results.soak = await runChild(join(here, "soak.ts"), {}, ["--expose-gc"])
+}
+if (enabled("cli")) {
+  console.log("\n7. CLI start-up and pipe (fresh processes; see bench/cli.ts)")
+  results.cli = await runChild(join(here, "cli.ts"), {})
 }
 
 const file =

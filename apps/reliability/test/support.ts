@@ -144,6 +144,16 @@ process.on("unhandledRejection", (reason) => {
   rejections.push(reason)
 })
 
+// Each test ends by checking that nothing it ran left an unhandled rejection behind.
+let rejectionsChecked = 0
+afterEach(() => {
+  const fresh = rejections
+    .slice(rejectionsChecked)
+    .map((reason) => (reason instanceof Error ? String(reason) : Inspectable.format(reason)).slice(0, 500))
+  rejectionsChecked = rejections.length
+  expect(fresh, "unhandled rejections").toEqual([])
+})
+
 // ---- a scripted HttpClient ------------------------------------------------------------------------------------
 
 export type Reply =

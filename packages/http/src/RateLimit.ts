@@ -10,12 +10,14 @@
  */
 import { VoucherifyError } from "@voucherify-effect/core"
 import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 
 /**
  * @since 0.1.0
@@ -26,6 +28,11 @@ export interface Options {
   readonly requestsPerMinute?: number | undefined
   /** Longest pause honoured from server headers (default 60 s). */
   readonly maxPause?: Duration.DurationInput | undefined
+  /**
+   * The length of the sliding window `requestsPerMinute` applies to (default 60 s, Voucherify's). Only for tests
+   * against an emulator whose window is shortened the same way (`rateLimitWindowMillis`).
+   */
+  readonly window?: Duration.DurationInput | undefined
 }
 
 /**
@@ -90,7 +97,31 @@ export class VoucherifyRateLimiter extends Context.Tag("@voucherify-effect/http/
   RateLimiter
 >() {}
 
-const windowMillis = 60_000
+/**
+ * How long the server asks everyone to pause, in ms from `nowMillis` (0: no pause), capped at `maxPauseMillis`:
+ * `Retry-After` when sent; else, on a 429 or `X-Rate-Limit-Remaining: 0`, until `X-Rate-Limit-Retry` (a 429
+ * without either waits 1 s). Shared by every limiter, in memory or not.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const pauseMillis = (observation: Observation, nowMillis: number, maxPauseMillis: number): number => {
+  let until = 0
+  if (observation.retryAfterMillis !== undefined) until = nowMillis + observation.retryAfterMillis
+  else if (observation.status === 429 || observation.remaining === 0) {
+    until = observation.retryAtMillis ?? (observation.status === 429 ? nowMillis + 1000 : 0)
+  }
+  return until > nowMillis ? Math.min(until - nowMillis, maxPauseMillis) : 0
+}
+
+/**
+ * Whether a response can pause anyone (most do not: the limiter skips them at no cost).
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const mayPause = (observation: Observation): boolean =>
+  observation.retryAfterMillis !== undefined || observation.status === 429 || observation.remaining === 0
 
 // One of the last `limit` requests: when it completed (epoch ms), or a signal it is still running.
 interface Slot {
@@ -114,6 +145,13 @@ export const make = (options: Options = {}): Effect.Effect<RateLimiter, Voucheri
       })
     }
     const maxPause = Duration.toMillis(Duration.decode(options.maxPause ?? "60 seconds"))
+    const windowMillis = Duration.toMillis(Duration.decode(options.window ?? "60 seconds"))
+    if (!(windowMillis > 0 && Number.isFinite(windowMillis))) {
+      return yield* new VoucherifyError.InvalidConfig({
+        field: "window",
+        reason: "must be a positive, finite duration"
+      })
+    }
     // Ring buffer of the last `limit` requests: constant memory whatever the traffic.
     const slots: Array<Slot> = Array.from({ length: limit ?? 0 }, () => ({
       completedAt: Number.NEGATIVE_INFINITY,
@@ -168,22 +206,11 @@ export const make = (options: Options = {}): Effect.Effect<RateLimiter, Voucheri
     const withPermit = limit === undefined ? pausesOnly : limited
 
     // Most responses say nothing that pauses anyone: return at once for them.
-    const observe = (observation: Observation) =>
-      observation.retryAfterMillis === undefined && observation.status !== 429 && observation.remaining !== 0
-        ? Effect.void
-        : observeSlow(observation)
+    const observe = (observation: Observation) => (mayPause(observation) ? observeSlow(observation) : Effect.void)
     const observeSlow = (observation: Observation) =>
-      Effect.gen(function* () {
-        const now = yield* Clock.currentTimeMillis
-        let until = 0
-        if (observation.retryAfterMillis !== undefined) until = now + observation.retryAfterMillis
-        else if (observation.status === 429 || observation.remaining === 0) {
-          until = observation.retryAtMillis ?? (observation.status === 429 ? now + 1000 : 0)
-        }
-        if (until > now) {
-          const capped = Math.min(until, now + maxPause)
-          pauseUntil = Math.max(pauseUntil, capped)
-        }
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const pause = pauseMillis(observation, now, maxPause)
+        if (pause > 0) pauseUntil = Math.max(pauseUntil, now + pause)
       })
 
     const budget = Effect.map(Clock.currentTimeMillis, (now): Budget => {
@@ -203,3 +230,52 @@ export const make = (options: Options = {}): Effect.Effect<RateLimiter, Voucheri
  */
 export const layer = (options: Options = {}): Layer.Layer<VoucherifyRateLimiter, VoucherifyError.InvalidConfig> =>
   Layer.effect(VoucherifyRateLimiter, make(options))
+
+/**
+ * Options from the environment: `VOUCHERIFY_RATE_LIMIT`, requests per minute (unset: only the server's pauses
+ * apply).
+ *
+ * @since 0.2.0
+ * @category config
+ */
+export const fromEnv: Config.Config<Options> = Config.map(
+  Config.option(Config.integer("VOUCHERIFY_RATE_LIMIT")),
+  (limit) => ({ requestsPerMinute: Option.getOrUndefined(limit) })
+)
+
+/**
+ * Loads limiter options from a `Config` (default {@link fromEnv}); a bad value is an `InvalidConfig` naming the
+ * variable (never echoing it).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const load = (config: Config.Config<Options> = fromEnv): Effect.Effect<Options, VoucherifyError.InvalidConfig> =>
+  Effect.mapError(
+    config,
+    () =>
+      new VoucherifyError.InvalidConfig({
+        field: "VOUCHERIFY_RATE_LIMIT",
+        reason: "must be a positive integer (requests per minute)"
+      })
+  )
+
+/**
+ * A shared in-memory limiter configured from the environment (`VOUCHERIFY_RATE_LIMIT`, see {@link fromEnv}).
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerConfig = (
+  config: Config.Config<Options> = fromEnv
+): Layer.Layer<VoucherifyRateLimiter, VoucherifyError.InvalidConfig> =>
+  Layer.effect(
+    VoucherifyRateLimiter,
+    Effect.flatMap(load(config), (options) =>
+      Effect.mapError(make(options), (error) =>
+        error.field === "requestsPerMinute"
+          ? new VoucherifyError.InvalidConfig({ field: "VOUCHERIFY_RATE_LIMIT", reason: error.reason })
+          : error
+      )
+    )
+  )

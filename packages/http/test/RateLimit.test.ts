@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { type Duration, Effect, Fiber, Layer, TestClock } from "effect"
+import { ConfigProvider, type Duration, Effect, Fiber, Layer, TestClock } from "effect"
 import * as AsyncActions from "../src/AsyncActions.js"
 import * as RateLimit from "../src/RateLimit.js"
 import { actionJson, clientLayer, scripted, validId } from "./support.js"
@@ -101,6 +101,55 @@ describe("RateLimit", () => {
       const times = script.requests.map((r) => r.at)
       for (const t of times) expect(times.filter((u) => u >= t && u < t + 60_000).length).toBeLessThanOrEqual(10)
       expect(times).toHaveLength(25)
+    })
+  )
+
+  it.effect("a shorter window (tests only) applies the same rule", () =>
+    Effect.gen(function* () {
+      const limiter = yield* RateLimit.make({ requestsPerMinute: 2, window: "10 seconds" })
+      const times: Array<number> = []
+      const fiber = yield* Effect.forEach(
+        Array.from({ length: 5 }),
+        () => limiter.withPermit(Effect.clockWith((c) => c.currentTimeMillis).pipe(Effect.map((t) => times.push(t)))),
+        { concurrency: "unbounded" }
+      ).pipe(Effect.fork)
+      yield* TestClock.adjust("1 minute")
+      yield* Fiber.join(fiber)
+      expect(times).toEqual([0, 0, 10_000, 10_000, 20_000])
+      expect((yield* Effect.flip(RateLimit.make({ window: "0 millis" }))).field).toBe("window")
+    })
+  )
+
+  it("pauseMillis: Retry-After first, then X-Rate-Limit-Retry on a 429 or remaining 0, capped", () => {
+    expect(RateLimit.pauseMillis({ status: 429, retryAfterMillis: 5000 }, 1000, 60_000)).toBe(5000)
+    expect(RateLimit.pauseMillis({ status: 200, remaining: 0, retryAtMillis: 31_000 }, 1000, 60_000)).toBe(30_000)
+    expect(RateLimit.pauseMillis({ status: 429 }, 1000, 60_000)).toBe(1000)
+    expect(RateLimit.pauseMillis({ status: 429, retryAfterMillis: 999_999 }, 0, 60_000)).toBe(60_000)
+    expect(RateLimit.pauseMillis({ status: 200, remaining: 3, retryAtMillis: 31_000 }, 1000, 60_000)).toBe(0)
+    expect(RateLimit.mayPause({ status: 200, remaining: 3 })).toBe(false)
+  })
+
+  it.effect("layerConfig reads VOUCHERIFY_RATE_LIMIT; a bad value names the variable without echoing it", () =>
+    Effect.gen(function* () {
+      const withEnv = (env: Record<string, string>) =>
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+      const budget = yield* RateLimit.VoucherifyRateLimiter.pipe(
+        Effect.flatMap((limiter) => limiter.budget ?? Effect.die("no budget")),
+        Effect.provide(RateLimit.layerConfig()),
+        withEnv({ VOUCHERIFY_RATE_LIMIT: "100" })
+      )
+      expect(budget.requestsPerMinute).toBe(100)
+      const none = yield* RateLimit.load().pipe(withEnv({}))
+      expect(none.requestsPerMinute).toBeUndefined()
+      for (const bad of ["lots-of-secret", "0"]) {
+        const error = yield* RateLimit.VoucherifyRateLimiter.pipe(
+          Effect.provide(RateLimit.layerConfig()),
+          withEnv({ VOUCHERIFY_RATE_LIMIT: bad }),
+          Effect.flip
+        )
+        expect(error.field).toBe("VOUCHERIFY_RATE_LIMIT")
+        expect(error.message).not.toContain("secret")
+      }
     })
   )
 })

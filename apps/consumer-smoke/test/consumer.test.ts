@@ -18,7 +18,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { build } from "esbuild"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { ok, packAll, packages, pkgJson, root, run } from "./support.js"
+import { ok, packAll, packages, pkgJson, root, run, runAsync } from "./support.js"
 
 const fixtures = fileURLToPath(new URL("../fixtures", import.meta.url))
 const bin = (name: string) => join(root, "node_modules", ".bin", name)
@@ -34,9 +34,9 @@ let work = ""
 let project = ""
 let tarballs: Record<string, string> = {}
 
-beforeAll(() => {
+beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "voucherify-effect-consumer-"))
-  tarballs = packAll(join(work, "tarballs"))
+  tarballs = await packAll(join(work, "tarballs"))
   project = join(work, "project")
   mkdirSync(project)
   cpSync(fixtures, project, { recursive: true })
@@ -72,7 +72,7 @@ beforeAll(() => {
     `@types/node@${versionOf("@types/node", "packages/http")}`
   ]
   ok(
-    run(
+    await runAsync(
       "npm",
       [
         "install",

@@ -109,7 +109,15 @@ export const pauseMillis = (observation: Observation, nowMillis: number, maxPaus
   let until = 0
   if (observation.retryAfterMillis !== undefined) until = nowMillis + observation.retryAfterMillis
   else if (observation.status === 429 || observation.remaining === 0) {
-    until = observation.retryAtMillis ?? (observation.status === 429 ? nowMillis + 1000 : 0)
+    // `X-Rate-Limit-Retry` names when the API's current one-minute window ends: more than a minute away
+    // is not believable (a broken or hostile server), so it counts as a one-second pause, not `maxPause`.
+    const retryAt = observation.retryAtMillis
+    until =
+      retryAt !== undefined && retryAt <= nowMillis + 61_000
+        ? retryAt
+        : observation.status === 429 || retryAt !== undefined
+          ? nowMillis + 1000
+          : 0
   }
   return until > nowMillis ? Math.min(until - nowMillis, maxPauseMillis) : 0
 }

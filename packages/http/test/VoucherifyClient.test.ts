@@ -270,17 +270,45 @@ describe("retries", () => {
     })
   )
 
-  it.effect("clamps an absurd Retry-After", () =>
+  it.effect("ends at once with RateLimited when the server asks for a wait the retry budget cannot cover", () =>
     Effect.gen(function* () {
-      const { requests } = yield* run(
-        (i) =>
-          i === 0
-            ? { status: 429, headers: { "retry-after": "86400" } }
-            : { status: 200, body: actionJson({ id: validId }) },
-        "2 minutes"
-      )
+      for (const headers of [
+        { "retry-after": "86400" },
+        { "retry-after": "999999999" },
+        { "retry-after": "9".repeat(400) },
+        { "x-rate-limit-retry": "999999999999" }
+      ]) {
+        const { result, requests } = yield* run(() => ({ status: 429, headers }), "1 minute")
+        expect(requests).toHaveLength(1)
+        if (result._tag !== "Left" || result.left._tag !== "RateLimited") throw new Error("expected RateLimited")
+        expect(Number.isFinite(result.left.retryAfterMillis)).toBe(true)
+        expect(result.left.message).toMatch(/retry after \d+(ms|s|m|h|d)/)
+        expect(result.left.message).not.toContain("Infinity")
+      }
+    })
+  )
+
+  it.effect("spends at most the retry budget waiting, however often the server asks for its clamp", () =>
+    Effect.gen(function* () {
+      // Each 429 asks for 50 s: the first retry fits the 60 s budget, the second would not.
+      const { result, requests } = yield* run(() => ({ status: 429, headers: { "retry-after": "50" } }), "10 minutes")
+      expect(result._tag).toBe("Left")
       expect(requests).toHaveLength(2)
-      expect(requests[1]!.at - requests[0]!.at).toBeLessThanOrEqual(60_000)
+      expect(requests[1]!.at - requests[0]!.at).toBe(50_000)
+      // A larger budget: the clamp (maxRetryAfter) bounds each wait, the budget their sum.
+      const script = scripted(() => ({ status: 429, headers: { "retry-after": "120" } }))
+      const fiber = yield* AsyncActions.get(validId).pipe(
+        RetryPolicy.withPolicy(RetryPolicy.make({ maxRetryAfter: "30 seconds", retryBudget: "5 minutes" })),
+        Effect.provide(clientLayer(script)),
+        Effect.either,
+        Effect.fork
+      )
+      yield* TestClock.adjust("10 minutes")
+      yield* Fiber.join(fiber)
+      // 120 s is within the 300 s budget but clamped: 30 s by the policy, the limiter's own pause (60 s at
+      // most) for the next request; 4 retries, then RateLimited.
+      const gaps = script.requests.slice(1).map((r, i) => r.at - script.requests[i]!.at)
+      expect(gaps).toEqual([60_000, 60_000, 60_000, 60_000])
     })
   )
 

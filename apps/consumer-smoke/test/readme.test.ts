@@ -19,9 +19,18 @@ const installLines = (markdown: string): Array<string> =>
     .map((line) => line.replace(/\s+#.*$/, "").trim())
     .filter((line) => /^npm (i|install)\s/.test(line) && line.includes("@voucherify-effect/"))
 
-/** The TypeScript examples of a README. */
-const examples = (markdown: string): Array<string> =>
-  [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((block) => block[1] ?? "")
+/**
+ * The TypeScript examples of a README that its own install lines cover: a block importing a package of this
+ * project that the README does not install (a pointer to another package's README) is left to that README.
+ */
+const examples = (markdown: string): Array<string> => {
+  const installed = new Set(installLines(markdown).flatMap((line) => line.match(/@voucherify-effect\/[a-z-]+/g) ?? []))
+  return [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)]
+    .map((block) => block[1] ?? "")
+    .filter((code) =>
+      [...code.matchAll(/from "(@voucherify-effect\/[a-z-]+)/g)].every((match) => installed.has(match[1] ?? ""))
+    )
+}
 
 const readmes = ["README.md", ...packages.map((name) => `packages/${name}/README.md`)] as const
 

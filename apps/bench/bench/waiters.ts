@@ -1,25 +1,76 @@
 /**
- * Benchmark 4, run by `run.ts` in a fresh process: 1 000 actions awaited concurrently to completion
- * through one client with the client-side limiter (`RateLimit.layer({ requestsPerMinute: 2000 })`),
- * against an emulator (child process) that enforces 2 000/min itself. Prints one JSON line.
+ * Benchmark 4, run by `run.ts`: many actions awaited concurrently to completion through one client with
+ * the client-side limiter, against an emulator (child process) that enforces the same limit itself, per-id
+ * polling and the shared poller side by side in the same run. Prints one JSON line: `{ rows }`.
  *
- * Env: WAITERS (1000), MIN_MS/MAX_MS (action durations, 5000/20000), POLL_INITIAL_MS (20000),
- * POLL_FACTOR (1.5), POLL_MAX_MS (30000), LIMIT (2000).
+ * Without `WAITERS_MODE` this file is the driver: it runs each row below in a fresh process of its own
+ * (so RSS growth is the row's) and collects their lines. The rows:
+ * - `1000@2000/min`: 1 000 waits on 5–20 s actions under 2 000/min, poll policy 20 s ×1.5 to 30 s (as §4).
+ * - `50@100/min`: 50 waits on 30–90 s actions under 100/min (the Business plan), the default poll policy.
+ *
+ * Env of one row: WAITERS_MODE (per-id | shared), WAITERS, MIN_MS/MAX_MS (action durations),
+ * POLL_INITIAL_MS/POLL_FACTOR/POLL_MAX_MS (unset: `PollPolicy.defaultSchedule`), LIMIT, TIMEOUT_S.
+ * Driver env: WAITERS_ROWS (comma list of row names, default both).
  */
 
+import { fileURLToPath } from "node:url"
 import { AsyncActions, PollPolicy, RateLimit, VoucherifyClient } from "@voucherify-effect/http"
 import { NodeTransport } from "@voucherify-effect/node"
 import { Effect, Either, Layer, ManagedRuntime, Redacted } from "effect"
-import { startEmulator } from "./emulator.js"
+import { runChild, startEmulator } from "./emulator.js"
 import { mb, quantile, round } from "./stats.js"
+
+const MODE = process.env.WAITERS_MODE
+
+interface RowSpec {
+  readonly name: string
+  readonly env: Record<string, string>
+}
+
+const rowSpecs: ReadonlyArray<RowSpec> = [
+  {
+    name: "1000@2000/min",
+    env: {
+      WAITERS: "1000",
+      MIN_MS: "5000",
+      MAX_MS: "20000",
+      POLL_INITIAL_MS: "20000",
+      POLL_FACTOR: "1.5",
+      POLL_MAX_MS: "30000",
+      LIMIT: "2000",
+      TIMEOUT_S: "100"
+    }
+  },
+  { name: "50@100/min", env: { WAITERS: "50", MIN_MS: "30000", MAX_MS: "90000", LIMIT: "100", TIMEOUT_S: "600" } }
+]
+
+if (MODE === undefined) {
+  const wanted = process.env.WAITERS_ROWS?.split(",")
+  const rows: Array<Record<string, unknown>> = []
+  for (const spec of rowSpecs) {
+    if (wanted !== undefined && !wanted.includes(spec.name)) continue
+    // Same run, one after the other: per-id first, then shared, each in a fresh process.
+    for (const mode of ["per-id", "shared"] as const) {
+      process.stderr.write(`waiters: ${spec.name} ${mode}…\n`)
+      const row = (await runChild(fileURLToPath(import.meta.url), { ...spec.env, WAITERS_MODE: mode })) as object
+      rows.push({ row: spec.name, ...row })
+    }
+  }
+  console.log(JSON.stringify({ rows }))
+  process.exit(0)
+}
 
 const WAITERS = Number(process.env.WAITERS ?? 1000)
 const MIN_MS = Number(process.env.MIN_MS ?? 5000)
 const MAX_MS = Number(process.env.MAX_MS ?? 20000)
-const POLL_INITIAL_MS = Number(process.env.POLL_INITIAL_MS ?? 20000)
+// Unset: the library's default schedule (1 s growing 1.5× to 15 s, jittered).
+const customPolicy = process.env.POLL_INITIAL_MS !== undefined
+const POLL_INITIAL_MS = Number(process.env.POLL_INITIAL_MS ?? 1000)
 const POLL_FACTOR = Number(process.env.POLL_FACTOR ?? 1.5)
-const POLL_MAX_MS = Number(process.env.POLL_MAX_MS ?? 30000)
+const POLL_MAX_MS = Number(process.env.POLL_MAX_MS ?? 15000)
 const LIMIT = Number(process.env.LIMIT ?? 2000)
+const TIMEOUT_S = Number(process.env.TIMEOUT_S ?? 100)
+const polling: AsyncActions.Polling = MODE === "shared" ? "shared" : "per-id"
 const WINDOW = 60_000
 
 // mulberry32, so every run asks for the same durations.
@@ -69,18 +120,21 @@ try {
   )
   const runtime = ManagedRuntime.make(layer)
   await runtime.runPromise(Effect.void)
-  const schedule = PollPolicy.make({
-    initialDelay: `${POLL_INITIAL_MS} millis`,
-    factor: POLL_FACTOR,
-    maxDelay: `${POLL_MAX_MS} millis`
-  })
+  const schedule = customPolicy
+    ? PollPolicy.make({
+        initialDelay: `${POLL_INITIAL_MS} millis`,
+        factor: POLL_FACTOR,
+        maxDelay: `${POLL_MAX_MS} millis`
+      })
+    : PollPolicy.defaultSchedule
   const rssBefore = process.memoryUsage().rss
+  const cpuBefore = process.cpuUsage()
   const startedAt = Date.now()
   const outcomes = await runtime.runPromise(
     Effect.forEach(
       created,
       (action) =>
-        AsyncActions.awaitCompletion(action.id, { schedule, timeout: "100 seconds" }).pipe(
+        AsyncActions.awaitCompletion(action.id, { schedule, timeout: `${TIMEOUT_S} seconds`, polling }).pipe(
           Effect.either,
           Effect.map((result) => ({ action, result, returnedAt: Date.now() }))
         ),
@@ -88,11 +142,16 @@ try {
     )
   )
   const finishedAt = Date.now()
+  const cpu = process.cpuUsage(cpuBefore)
   const admitted = await runtime.runPromise(Effect.flatMap(RateLimit.VoucherifyRateLimiter, (l) => l.admitted))
   await runtime.dispose()
 
   // What the server saw.
-  const log = (await emu.admin("GET", "/_emulator/requests")) as ReadonlyArray<{ at: number; status: number }>
+  const log = (await emu.admin("GET", "/_emulator/requests")) as ReadonlyArray<{
+    at: number
+    status: number
+    path: string
+  }>
   const times = log.map((entry) => entry.at).sort((a, b) => a - b)
   let maxInWindow = 0
   for (let lo = 0, hi = 0; hi < times.length; hi++) {
@@ -137,12 +196,22 @@ try {
     scheduleOwn += polls
   }
   const result = {
+    polling,
     waiters: WAITERS,
     actionMillis: [MIN_MS, MAX_MS],
-    pollPolicy: { initialMs: POLL_INITIAL_MS, factor: POLL_FACTOR, maxMs: POLL_MAX_MS, jittered: true },
+    pollPolicy: {
+      initialMs: POLL_INITIAL_MS,
+      factor: POLL_FACTOR,
+      maxMs: POLL_MAX_MS,
+      jittered: true,
+      default: !customPolicy
+    },
     limitPerMinute: LIMIT,
     wallSeconds: round((finishedAt - startedAt) / 1000, 1),
     requestsSent: log.length,
+    requestsPerAction: round(log.length / WAITERS, 2),
+    listRequests: log.filter((entry) => entry.path === "/v1/async-actions").length,
+    clientCpuSeconds: round((cpu.user + cpu.system) / 1e6, 1),
     limiterAdmitted: admitted,
     minimumRequests: floor,
     scheduleRequestsUnthrottled: scheduleOwn,

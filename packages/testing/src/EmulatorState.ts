@@ -135,6 +135,8 @@ export interface Options {
   readonly defaultDurationMillis?: number | undefined
   /** ENQUEUED time of a new action (default 0 ms). */
   readonly defaultStartAfterMillis?: number | undefined
+  /** How a new action ends when its creator does not say (default SUCCESS). */
+  readonly defaultOutcome?: Outcome | undefined
 }
 
 /**
@@ -149,6 +151,7 @@ export interface ResolvedOptions {
   readonly defaultLimit: number
   readonly defaultDurationMillis: number
   readonly defaultStartAfterMillis: number
+  readonly defaultOutcome: Outcome
 }
 
 /**
@@ -275,7 +278,8 @@ export const make = (options: Options = {}): EmulatorState => {
     endDateInclusive: options.endDateInclusive ?? false,
     defaultLimit: options.defaultLimit ?? 10,
     defaultDurationMillis: options.defaultDurationMillis ?? 2000,
-    defaultStartAfterMillis: options.defaultStartAfterMillis ?? 0
+    defaultStartAfterMillis: options.defaultStartAfterMillis ?? 0,
+    defaultOutcome: options.defaultOutcome ?? "SUCCESS"
   }
   const prng = Prng.derive(resolved.seedValue, "state")
   const byId = new Map<string, StoredAction>()
@@ -307,7 +311,7 @@ export const make = (options: Options = {}): EmulatorState => {
       plan: {
         startAfterMillis: nonNegativeInt(input.startAfterMillis, resolved.defaultStartAfterMillis),
         durationMillis: nonNegativeInt(input.durationMillis, resolved.defaultDurationMillis),
-        outcome: input.outcome ?? "SUCCESS"
+        outcome: input.outcome ?? resolved.defaultOutcome
       },
       size: nonNegativeInt(input.size, 3),
       historical: false

@@ -12,7 +12,7 @@ import * as Faults from "./Faults.js"
 
 const usage = `Usage: voucherify-emulator [--port N] [--host 127.0.0.1] [--seed COUNT] [--seed-value N]
                           [--rate-limit PER_MINUTE] [--end-date-inclusive] [--default-limit N]
-                          [--duration-ms N] [--faults JSON]
+                          [--duration-ms N] [--outcome SUCCESS|FAILED|PARTIAL] [--faults JSON]
 
 Credentials come from VOUCHERIFY_APP_ID / VOUCHERIFY_SECRET_KEY, else are generated and printed.`
 
@@ -27,6 +27,14 @@ const integer = (name: string, value: string | undefined, min: number, max: numb
   const n = Number(value)
   if (n < min || n > max) return fail(`--${name} must be between ${min} and ${max}, got ${n}`)
   return n
+}
+
+const outcomes = ["SUCCESS", "FAILED", "PARTIAL"] as const
+
+const outcome = (value: string | undefined): (typeof outcomes)[number] | undefined => {
+  if (value === undefined) return undefined
+  const found = outcomes.find((o) => o === value)
+  return found ?? fail(`--outcome must be one of ${outcomes.join(", ")}, got ${JSON.stringify(value)}`)
 }
 
 const parse = (): Emulator.EmulatorOptions => {
@@ -46,6 +54,7 @@ const parse = (): Emulator.EmulatorOptions => {
         "end-date-inclusive": { type: "boolean" },
         "default-limit": { type: "string" },
         "duration-ms": { type: "string" },
+        outcome: { type: "string" },
         faults: { type: "string" },
         help: { type: "boolean", short: "h" }
       }
@@ -80,6 +89,7 @@ const parse = (): Emulator.EmulatorOptions => {
     endDateInclusive: values["end-date-inclusive"] === true,
     defaultLimit: integer("default-limit", str("default-limit"), 1, 100),
     defaultDurationMillis: integer("duration-ms", str("duration-ms"), 0, 86_400_000),
+    defaultOutcome: outcome(str("outcome")),
     faults
   }
 }

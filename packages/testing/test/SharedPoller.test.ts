@@ -3,7 +3,7 @@
 import { HttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import type { AsyncAction } from "@voucherify-effect/core"
-import { AsyncActions, PollPolicy, VoucherifyClient } from "@voucherify-effect/http"
+import { AsyncActions, PollPolicy, RateLimit, VoucherifyClient } from "@voucherify-effect/http"
 import {
   Cause,
   Chunk,
@@ -319,6 +319,68 @@ describe("shared poller (in-memory emulator, virtual time)", () => {
       expect(log.filter((e) => e.path === `/v1/async-actions/${a.id}`)).toHaveLength(1)
       expect(log.filter((e) => e.path === `/v1/async-actions/${b.id}`)).toHaveLength(1)
     }).pipe(Effect.provide(AsyncActionsTest.layer()))
+  )
+
+  it.effect(
+    "watching 50 actions at once (as the CLI's multi-id watch does) costs about one request per round",
+    () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(now0)
+        const emulator = yield* InMemoryEmulator
+        const ids: Array<string> = []
+        for (let i = 0; i < 50; i++) {
+          ids.push((yield* emulator.createAction({ type: "VOUCHERS.IMPORT", durationMillis: (5 + i) * MINUTE })).id)
+        }
+        yield* emulator.clearRequests
+        const service = yield* AsyncActions.AsyncActions
+        const fiber = yield* Stream.mergeAll(
+          ids.map((id) => service.watch(id)),
+          { concurrency: "unbounded" }
+        ).pipe(Stream.runCount, Effect.fork)
+        const snapshots = yield* runUntilDone(fiber, "5 seconds")
+        const log = yield* emulator.requests
+        const lists = log.filter(isList).length
+        const gets = log.filter(isGet).length
+        console.log(
+          `50 watches over ${Math.round(((yield* Clock.currentTimeMillis) - now0) / MINUTE)} minutes: ${lists} list pages, ${gets} by id, ${snapshots} snapshots`
+        )
+        // One GET per action for its result; every other request is a list page answering all 50.
+        expect(gets).toBe(50)
+        expect(snapshots).toBeGreaterThan(50 * 5)
+      }).pipe(Effect.provide(AsyncActionsTest.layer())),
+    120_000
+  )
+
+  it.effect(
+    "with a RateLimit in context, rounds spend at most a quarter of the limit on spare budget",
+    () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(now0)
+        const emulator = yield* InMemoryEmulator
+        const actions = yield* Effect.forEach([3, 4, 5, 6, 7], (minutes) =>
+          emulator.createAction({ type: "VOUCHERS.IMPORT", durationMillis: minutes * MINUTE })
+        )
+        yield* emulator.clearRequests
+        const fiber = yield* Effect.fork(awaitAll(actions.map((a) => a.id)))
+        const ended = yield* runUntilDone(fiber, "1 second")
+        const lists = (yield* emulator.requests).filter(isList).map((entry) => entry.at)
+        let busiest = 0
+        for (let lo = 0, hi = 0; hi < lists.length; hi++) {
+          while ((lists[hi] as number) - (lists[lo] as number) >= MINUTE) lo++
+          busiest = Math.max(busiest, hi - lo + 1)
+        }
+        const lateness = ended.map((e, i) => e.at - (now0 + (3 + i) * MINUTE))
+        console.log(
+          `100/min: ${lists.length} list pages, at most ${busiest} in a minute; DONE → return ${lateness.join(", ")} ms`
+        )
+        // A quarter of 100/min is a round every 2.4 s (25 a minute), plus the few the waits' own schedules ask for.
+      expect(busiest).toBeLessThanOrEqual(28)
+        // The default schedule alone would leave up to 15 s between polls.
+        expect(Math.max(...lateness)).toBeLessThanOrEqual(3_000)
+      }).pipe(
+        Effect.provide(AsyncActionsTest.layer().pipe(Layer.provideMerge(RateLimit.layer({ requestsPerMinute: 100 }))))
+      ),
+    120_000
   )
 
   it.effect("a timeout still polls once more just before the deadline and reports the polls", () =>

@@ -95,9 +95,13 @@ describe("CLI (bin.ts)", () => {
   // One test per flag: each case starts a tsx process (a few seconds on a loaded machine), and four in
   // one test used to exceed its 30 s with two CPU-bound processes alongside.
   it.live.each(
-    [["--port", "abc"], ["--bogus"], ["--faults", '{"serverError":3}'], ["--host", "0.0.0.0"]].map(
-      (args) => [args.join(" "), args] as const
-    )
+    [
+      ["--port", "abc"],
+      ["--bogus"],
+      ["--faults", '{"serverError":3}'],
+      ["--host", "0.0.0.0"],
+      ["--outcome", "MAYBE"]
+    ].map((args) => [args.join(" "), args] as const)
   )(
     "invalid flags exit 2 with a clear message: %s",
     ([, args]) =>
@@ -105,6 +109,34 @@ describe("CLI (bin.ts)", () => {
         const { exited, output } = start(args)
         expect(await exited, args.join(" ")).toBe(2)
         expect(output.stderr).toMatch(/^voucherify-emulator: /)
+      }),
+    processTimeout
+  )
+
+  it.live(
+    "--duration-ms and --outcome shape the actions started through the API",
+    () =>
+      Effect.promise(async () => {
+        const { child, exited, output } = start(["--port", "0", "--duration-ms", "300", "--outcome", "FAILED"], {
+          VOUCHERIFY_APP_ID: "app",
+          VOUCHERIFY_SECRET_KEY: "secret"
+        })
+        const url = /(http:\/\/\S+) /.exec(await firstLine(output, child))![1]!
+        const headers = { "x-app-id": "app", "x-app-token": "secret", "content-type": "application/json" }
+        const started = await fetch(`${url}/v1/vouchers/import`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify([{ code: "A" }, { code: "B" }])
+        })
+        expect(started.status).toBe(202)
+        const { async_action_id: id } = (await started.json()) as { async_action_id: string }
+        const read = async () =>
+          (await (await fetch(`${url}/v1/async-actions/${id}`, { headers })).json()) as { status: string }
+        expect((await read()).status).toBe("IN_PROGRESS")
+        await new Promise((resolve) => setTimeout(resolve, 500))
+        expect((await read()).status).toBe("FAILED")
+        child.kill("SIGTERM")
+        expect(await exited).toBe(0)
       }),
     processTimeout
   )

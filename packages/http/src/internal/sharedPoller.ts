@@ -2,7 +2,8 @@
 // (several waits on one id share it). Each round lists `GET /v1/async-actions` from the newest page back
 // as far as the pages pay for themselves (a page is read only while the pages read cover at least as many
 // pending entries), then polls by id the due entries the pages did not show (learning their `created_at`).
-// An action seen terminal in a page is fetched once by id for its `result`, then all its waits end.
+// An action seen terminal in a page is fetched once by id for its `result`, then all its waits end; those
+// GETs run beside the rounds (a burst of finished imports does not hold the next round back).
 //
 // When: the next round is due when the most urgent wait's own schedule says so (a new wait is due at once,
 // and a wait's final poll stays before its deadline). With a rate limiter that reports its budget, rounds
@@ -17,6 +18,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as Mailbox from "effect/Mailbox"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
@@ -30,10 +32,10 @@ import * as RetryPolicy from "../RetryPolicy.js"
 
 /** Share of the limiter's per-minute budget that rounds beyond the waits' own schedules may spend. */
 export const spareShare = 0.25
-/** Rounds come early only while the last 60 s used at most this share of the limit. */
-export const spareCeiling = 0.5
-/** GETs by id of one round run this many at a time. */
-const byIdConcurrency = 16
+/** Rounds come early only while the last 60 s used at most this share of the limit (a fifth stays free). */
+export const spareCeiling = 0.8
+/** GETs by id of one round run this many at a time, and so do the GETs for results. */
+const byIdConcurrency = 32
 const pageSize = 100
 
 export interface Requests {
@@ -90,6 +92,8 @@ interface Wait {
 interface Entry {
   readonly id: string
   createdAt: number | undefined
+  /** Its GET for the result is in flight: rounds leave it alone meanwhile. */
+  fetching: boolean
   readonly waits: Set<Wait>
 }
 
@@ -101,6 +105,9 @@ export const make = (
 ): Effect.Effect<SharedPoller, never, Scope.Scope> =>
   Effect.gen(function* () {
     const entries = new Map<string, Entry>()
+    const scope = yield* Effect.scope
+    const resultPermits = yield* Effect.makeSemaphore(byIdConcurrency)
+    const fetches = new Set<Fiber.RuntimeFiber<void>>()
     const wake = yield* Queue.sliding<void>(1)
     let roundFiber: Fiber.RuntimeFiber<void> | undefined
     let rounds = 0
@@ -212,12 +219,34 @@ export const make = (
       return best
     }
 
+    // The GET for a result, in a fiber of its own beside the rounds (at most `byIdConcurrency` at a time).
+    const fetchResult = (entry: Entry) =>
+      Effect.suspend(() => {
+        entry.fetching = true
+        return resultPermits.withPermits(1)(Effect.either(requests.fetchAction(entry.id))).pipe(
+          Effect.flatMap((result) =>
+            Effect.flatMap(Clock.currentTimeMillis, (now) =>
+              Either.isRight(result) ? deliver(entry, result.right, now) : failed(entry, result.left, now, false)
+            )
+          ),
+          Effect.ensuring(
+            Effect.sync(() => {
+              entry.fetching = false
+            })
+          ),
+          Effect.forkIn(scope),
+          Effect.map((fiber) => {
+            fetches.add(fiber)
+            fiber.addObserver(() => fetches.delete(fiber))
+          })
+        )
+      })
+
     const round = Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
       rounds += 1
       let cost = 0
-      const unseen = new Set(entries.values())
-      const terminal: Array<Entry> = []
+      const unseen = new Set([...entries.values()].filter((entry) => !entry.fetching))
       let cursor = Pagination.start(Option.none())
       let target = pagesWorthReading([...unseen], 0)
       let listError: VoucherifyError.VoucherifyError | undefined
@@ -248,7 +277,7 @@ export const make = (
           found += 1
           if (AsyncActionModule.isTerminal(action)) {
             entry.createdAt = createdAtOf(action)
-            terminal.push(entry)
+            yield* fetchResult(entry)
           } else {
             yield* deliver(entry, action, now)
           }
@@ -282,10 +311,11 @@ export const make = (
         for (const entry of unseen) yield* failed(entry, error, now, true)
         unseen.clear()
       }
-      const byId = [...terminal, ...[...unseen].filter((entry) => isDue(entry, now))]
-      cost += byId.length
+      // The GETs for results are owed whenever rounds come; only what a round spends to learn counts.
+      const polled = [...unseen].filter((entry) => isDue(entry, now))
+      cost += polled.length
       yield* Effect.forEach(
-        byId,
+        polled,
         (entry) =>
           Effect.either(requests.fetchAction(entry.id)).pipe(
             Effect.flatMap((result) =>
@@ -309,7 +339,11 @@ export const make = (
 
     const nextDue = () => {
       let due = Number.POSITIVE_INFINITY
-      for (const entry of entries.values()) for (const wait of entry.waits) due = Math.min(due, wait.nextDue)
+      for (const entry of entries.values()) {
+        // An entry whose result is being fetched is answered by that GET, not by a round.
+        if (entry.fetching) continue
+        for (const wait of entry.waits) due = Math.min(due, wait.nextDue)
+      }
       return due
     }
 
@@ -375,15 +409,17 @@ export const make = (
           last: Option.none()
         }
         const existing = entries.get(spec.id)
-        const entry: Entry = existing ?? { id: spec.id, createdAt: undefined, waits: new Set() }
+        const entry: Entry = existing ?? { id: spec.id, createdAt: undefined, fetching: false, waits: new Set() }
         if (existing === undefined) entries.set(spec.id, entry)
         entry.waits.add(wait)
         yield* Queue.offer(wake, undefined)
         yield* Effect.addFinalizer(() =>
           Effect.suspend(() => {
             remove(entry, wait)
-            // The last wait gone: stop the round in flight, so no request goes out for nobody.
-            return entries.size === 0 && roundFiber !== undefined ? Fiber.interruptFork(roundFiber) : Effect.void
+            // The last wait gone: stop the round and the GETs in flight, so no request goes out for nobody.
+            if (entries.size > 0) return Effect.void
+            const running = roundFiber === undefined ? [...fetches] : [roundFiber, ...fetches]
+            return running.length === 0 ? Effect.void : Fiber.interruptAllAs(running, FiberId.none).pipe(Effect.forkDaemon)
           })
         )
         return { events: mailbox, stats: () => stats(wait) }

@@ -31,6 +31,8 @@ export interface CommonOptions {
   readonly defaultDurationMillis?: number | undefined
   /** ENQUEUED time of actions started through the API (default 0 ms). */
   readonly defaultStartAfterMillis?: number | undefined
+  /** How actions started through the API end: SUCCESS (default), FAILED or PARTIAL. */
+  readonly defaultOutcome?: EmulatorState.Outcome | undefined
 }
 
 export type CredentialSource = "options" | "env" | "generated"
@@ -78,6 +80,9 @@ export const validate = (options: CommonOptions): string | undefined => {
     const value = options[key]
     if (value !== undefined && !isNonNegativeInt(value)) return `${key} must be a non-negative integer`
   }
+  if (options.defaultOutcome !== undefined && !["SUCCESS", "FAILED", "PARTIAL"].includes(options.defaultOutcome)) {
+    return "defaultOutcome must be SUCCESS, FAILED or PARTIAL"
+  }
   if (options.appId !== undefined && options.appId.trim() === "") return "appId must not be empty"
   if (options.faults !== undefined) {
     const decoded = Faults.decode(options.faults)
@@ -111,7 +116,8 @@ export const make = (options: CommonOptions): Effect.Effect<Setup> =>
       endDateInclusive: options.endDateInclusive,
       defaultLimit: options.defaultLimit,
       defaultDurationMillis: options.defaultDurationMillis,
-      defaultStartAfterMillis: options.defaultStartAfterMillis
+      defaultStartAfterMillis: options.defaultStartAfterMillis,
+      defaultOutcome: options.defaultOutcome
     })
     if (options.seed !== undefined && options.seed > 0) {
       state.insert(Seed.seed({ count: options.seed, seed: options.seedValue }))

@@ -1,18 +1,18 @@
 /**
  * Benchmark 5, run by `run.ts` in a fresh process per history size (with --expose-gc): streams every
- * seeded action through `AsyncActions.stream` (or, with MODE=raw, through the raw fetch + JSON.parse loop, for
- * what Node itself does with the same traffic) and reports how far RSS and heap rose above the baseline
+ * seeded action through `AsyncActions.stream` (or, with MODE=floor, through the floor's `undici.request` +
+ * JSON.parse loop, for what Node itself does with the same traffic) and reports how far RSS and heap rose above the baseline
  * taken after a warm-up page. Prints one JSON line.
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { AsyncActions, VoucherifyClient } from "@voucherify-effect/http"
 import { NodeTransport } from "@voucherify-effect/node"
 import { Effect, Layer, ManagedRuntime, Redacted, Stream } from "effect"
-import { rawFetch } from "./contenders.js"
+import { undiciFloor } from "./contenders.js"
 import { mb, round } from "./stats.js"
 
 const expected = Number(process.env.EXPECTED)
-const raw = process.env.MODE === "raw"
+const raw = process.env.MODE === "floor"
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {})
 const layer = AsyncActions.layer.pipe(
   Layer.provide(
@@ -26,15 +26,19 @@ const layer = AsyncActions.layer.pipe(
   Layer.provide(process.env.TRANSPORT === "undici" ? NodeHttpClient.layerUndici : NodeTransport.layer)
 )
 const runtime = ManagedRuntime.make(layer)
-// The raw loop only needs the emulator's address and credentials.
-const rawLoop = rawFetch({
-  url: process.env.EMU_URL!,
-  headers: { "X-App-Id": process.env.EMU_APP_ID!, "X-App-Token": process.env.EMU_SECRET! }
-})
+// The floor only needs the emulator's address and credentials.
+const rawHeaders = { "X-App-Id": process.env.EMU_APP_ID!, "X-App-Token": process.env.EMU_SECRET! }
+const rawLoop = undiciFloor({ url: process.env.EMU_URL!, headers: rawHeaders })
 // Warm up: load modules, open the connection, decode one page (and a few more), then settle.
-if (raw) await rawLoop.getEach([]) // modules only: the first list page below warms the rest
-if (raw) for (let i = 0; i < 5; i++) await (await fetch(`${process.env.EMU_URL}/v1/async-actions?limit=100`)).text()
-else await runtime.runPromise(AsyncActions.stream({ pageSize: 100 }).pipe(Stream.take(500), Stream.runDrain))
+if (raw) {
+  // Warm the same code on the loop's own connection: five gets of the newest action.
+  const first = (await (
+    await fetch(`${process.env.EMU_URL}/v1/async-actions?limit=1`, { headers: rawHeaders })
+  ).json()) as {
+    async_actions: ReadonlyArray<{ id: string }>
+  }
+  await rawLoop.getEach(Array.from({ length: 5 }, () => first.async_actions[0]!.id))
+} else await runtime.runPromise(AsyncActions.stream({ pageSize: 100 }).pipe(Stream.take(500), Stream.runDrain))
 gc()
 await new Promise((resolve) => setTimeout(resolve, 200))
 gc()
@@ -73,6 +77,7 @@ const seconds = (Date.now() - start) / 1000
 clearInterval(sampler)
 sample()
 await runtime.dispose()
+await rawLoop.dispose()
 if (count !== expected) throw new Error(`streamed ${count}, expected ${expected}`)
 console.log(
   JSON.stringify({

@@ -3,12 +3,15 @@
  * be profiled (kind: node | undici | fetch | raw | sdk), e.g.
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/profile.ts node list
  *   tsx bench/profile.ts --summarize /tmp/prof/<file>.cpuprofile
+ * With CPU_PROFILE=<file>, only the measured rounds are profiled (through the inspector), not start-up:
+ *   CPU_PROFILE=/tmp/node-list.cpuprofile tsx bench/profile.ts node list 30
  */
-import { readFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
+import { Session } from "node:inspector/promises"
 import { FetchHttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { NodeTransport } from "@voucherify-effect/node"
-import { library, officialSdk, rawFetch } from "./contenders.js"
+import { library, officialSdk, rawFetch, undiciFloor } from "./contenders.js"
 import { startEmulator } from "./emulator.js"
 import { now } from "./stats.js"
 
@@ -75,27 +78,44 @@ const main = async () => {
   const [kind = "node", op = "list", rounds = "20"] = process.argv.slice(2)
   const emu = await startEmulator({ seed: 10_000 })
   const contender =
-    kind === "raw"
-      ? rawFetch(emu)
-      : kind === "sdk"
-        ? officialSdk(emu)
-        : library(
-            emu,
-            kind,
-            kind === "fetch"
-              ? FetchHttpClient.layer
-              : kind === "undici"
-                ? NodeHttpClient.layerUndici
-                : NodeTransport.layer
-          )
+    kind === "floor"
+      ? undiciFloor(emu)
+      : kind === "raw"
+        ? rawFetch(emu)
+        : kind === "sdk"
+          ? officialSdk(emu)
+          : library(
+              emu,
+              kind,
+              kind === "fetch"
+                ? FetchHttpClient.layer
+                : kind === "undici"
+                  ? NodeHttpClient.layerUndici
+                  : NodeTransport.layer
+            )
   const ids: Array<string> = []
   await contender.listAll(ids)
+  const session = process.env.CPU_PROFILE === undefined ? undefined : new Session()
+  if (session !== undefined) {
+    session.connect()
+    await session.post("Profiler.enable")
+    await session.post("Profiler.start")
+  }
   const start = now()
+  const startCpu = process.cpuUsage()
   for (let i = 0; i < Number(rounds); i++) {
     if (op === "list") await contender.listAll()
     else await contender.getEach(ids.slice(0, 2000))
   }
-  console.log(`${kind} ${op}: ${((now() - start) / Number(rounds)).toFixed(1)} ms/round`)
+  const cpu = process.cpuUsage(startCpu)
+  if (session !== undefined) {
+    const { profile } = await session.post("Profiler.stop")
+    writeFileSync(process.env.CPU_PROFILE!, JSON.stringify(profile))
+    session.disconnect()
+  }
+  console.log(
+    `${kind} ${op}: ${((now() - start) / Number(rounds)).toFixed(1)} ms/round, client CPU ${((cpu.user + cpu.system) / 1000 / Number(rounds)).toFixed(1)} ms/round`
+  )
   await contender.dispose()
   await emu.close()
 }

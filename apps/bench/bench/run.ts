@@ -1,26 +1,30 @@
 /**
- * `pnpm bench`: every comparison of issue 7, on loopback against the emulator (faults off, rate limit off
- * unless a benchmark needs it), in one run. Prints tables and writes the same figures to
- * `apps/bench/results/latest.json`.
+ * `pnpm bench`: every comparison of issues 7 and 17, on loopback against the emulator (faults off, rate
+ * limit off unless a benchmark needs it), in one run. Prints tables and writes the same figures to
+ * `apps/bench/results/latest.json`, with the commit they were produced at (a run on a tree with
+ * uncommitted changes to tracked files is marked `dirty`).
  *
- * Env: BENCH_ONLY=list,get,decode,waiters,memory (default all); LIST_ROUNDS, GET_ROUNDS, WARMUP;
- * MEMORY_SIZES (default 10000,100000,300000).
+ * Env: BENCH_ONLY=list,get,decode,waiters,memory,soak,cli (default all but soak and cli, which are their own
+ * scripts, `pnpm bench:soak` and `pnpm bench:cli`, and write their own results files);
+ * LIST_ROUNDS, GET_ROUNDS, WARMUP; CONTENDERS=<substring>,... (the floor always runs; for quick paired runs;
+ * the results file is then partial-*.json); ORDER_SEED (the seed of each round's contender order); MEMORY_SIZES
+ * (default 10000,100000,300000).
  */
-import { execFileSync, spawn } from "node:child_process"
-import { mkdirSync, writeFileSync } from "node:fs"
-import { cpus, totalmem } from "node:os"
+import { spawn } from "node:child_process"
+import { cpus, loadavg, totalmem } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { allContenders, type Contender } from "./contenders.js"
+import { allContenders, type Contender, FLOOR, undiciVersion } from "./contenders.js"
 import { runChild, startEmulator } from "./emulator.js"
-import { now, round, type Summary, summarize, table } from "./stats.js"
+import { gitRevision, now, round, type Summary, summarize, table, writeResults } from "./stats.js"
 
 const here = dirname(fileURLToPath(import.meta.url))
 const only = process.env.BENCH_ONLY?.split(",")
-const enabled = (name: string) => only === undefined || only.includes(name)
+const enabled = (name: string) => (only === undefined ? name !== "soak" && name !== "cli" : only.includes(name))
 const WARMUP = Number(process.env.WARMUP ?? 2)
 const LIST_ROUNDS = Number(process.env.LIST_ROUNDS ?? 15)
 const GET_ROUNDS = Number(process.env.GET_ROUNDS ?? 9)
+const ORDER_SEED = Number(process.env.ORDER_SEED ?? 17)
 const LIST_SIZE = 10_000
 const GET_CALLS = 2_000
 
@@ -29,33 +33,73 @@ const machine = {
   nproc: cpus().length,
   cpu: cpus()[0]?.model ?? "unknown",
   ramGiB: round(totalmem() / 1024 ** 3, 1),
-  platform: `${process.platform} ${process.arch}`
+  platform: `${process.platform} ${process.arch}`,
+  undici: undiciVersion
+}
+
+/** The machine's load average (1 min) over a section: other tenants share this VM. */
+const loadDuring = async <A>(work: () => Promise<A>): Promise<{ readonly result: A; readonly load: Summary }> => {
+  const samples = [loadavg()[0]!]
+  const timer = setInterval(() => samples.push(loadavg()[0]!), 5_000)
+  try {
+    const result = await work()
+    samples.push(loadavg()[0]!)
+    return { result, load: summarize(samples.map((x) => round(x, 2))) }
+  } finally {
+    clearInterval(timer)
+  }
+}
+
+// A small seeded PRNG (mulberry32), so a run's contender orders can be replayed from its seed.
+const prng = (seed: number) => () => {
+  seed = (seed + 0x6d2b79f5) | 0
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+}
+
+/** A uniformly random permutation (Fisher–Yates). */
+const shuffled = <A>(xs: ReadonlyArray<A>, random: () => number): Array<A> => {
+  const out = [...xs]
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1))
+    ;[out[i], out[j]] = [out[j]!, out[i]!]
+  }
+  return out
 }
 
 interface Row {
   readonly contender: string
   readonly millis: Summary
-  /** Per-round ratio to the raw loop (same round), summarised. */
-  readonly ratioToRaw: Summary
+  /** Per-round ratio to the floor (same round), summarised. */
+  readonly ratioToFloor: Summary
   /**
    * CPU time of this (client) process per round, user + system, in ms. Far steadier than wall time on a
    * shared VM, and it is what the library adds: the emulator runs in another process.
    */
   readonly cpuMillis: Summary
-  readonly cpuRatioToRaw: Summary
+  readonly cpuRatioToFloor: Summary
 }
 
-/** Runs every contender once per round, in a rotating order, and summarises the timed rounds. */
+/**
+ * Runs every contender once per round, each round in its own random order (seeded; a contender does not
+ * always follow the same neighbour), and summarises the timed rounds. Ratios are taken per round, to the
+ * floor's time in that same round, then summarised.
+ */
 const sideBySide = async (
   contenders: ReadonlyArray<Contender>,
   work: (contender: Contender) => Promise<number>,
   expected: number,
-  rounds: number
-): Promise<ReadonlyArray<Row>> => {
+  rounds: number,
+  seed: number
+): Promise<{ readonly rows: ReadonlyArray<Row>; readonly orders: ReadonlyArray<ReadonlyArray<number>> }> => {
   const times = new Map<string, Array<number>>(contenders.map((c) => [c.name, []]))
   const cpu = new Map<string, Array<number>>(contenders.map((c) => [c.name, []]))
+  const random = prng(seed)
+  const orders: Array<ReadonlyArray<number>> = []
   for (let r = 0; r < WARMUP + rounds; r++) {
-    const order = contenders.map((_, i) => contenders[(i + r) % contenders.length]!)
+    const order = shuffled(contenders, random)
+    if (r >= WARMUP) orders.push(order.map((c) => contenders.indexOf(c)))
     for (const contender of order) {
       const start = now()
       const startCpu = process.cpuUsage()
@@ -71,19 +115,20 @@ const sideBySide = async (
     process.stderr.write(".")
   }
   process.stderr.write("\n")
-  const raw = times.get(contenders[0]!.name)!
-  const rawCpu = cpu.get(contenders[0]!.name)!
-  return contenders.map((c) => {
+  const floor = times.get(FLOOR)!
+  const floorCpu = cpu.get(FLOOR)!
+  const rows = contenders.map((c) => {
     const mine = times.get(c.name)!
     const mineCpu = cpu.get(c.name)!
     return {
       contender: c.name,
       millis: summarize(mine),
-      ratioToRaw: summarize(mine.map((t, i) => t / raw[i]!)),
+      ratioToFloor: summarize(mine.map((t, i) => t / floor[i]!)),
       cpuMillis: summarize(mineCpu),
-      cpuRatioToRaw: summarize(mineCpu.map((t, i) => t / rawCpu[i]!))
+      cpuRatioToFloor: summarize(mineCpu.map((t, i) => t / floorCpu[i]!))
     }
   })
+  return { rows, orders }
 }
 
 const renderRows = (rows: ReadonlyArray<Row>, perItem: number, unit: string) =>
@@ -93,20 +138,22 @@ const renderRows = (rows: ReadonlyArray<Row>, perItem: number, unit: string) =>
       "median ms",
       "p25–p75 ms",
       `${unit}`,
-      "× raw (median)",
-      "× raw (min–max)",
+      "× floor (median)",
+      "× floor (p25–p75)",
       "client CPU ms",
-      "CPU × raw"
+      "CPU × floor (median)",
+      "CPU × floor (p25–p75)"
     ],
     ...rows.map((row) => [
       row.contender,
       row.millis.median.toFixed(1),
       `${row.millis.p25.toFixed(1)}–${row.millis.p75.toFixed(1)}`,
       perItem === 0 ? "" : ((row.millis.median * 1000) / perItem).toFixed(1),
-      row.ratioToRaw.median.toFixed(2),
-      `${row.ratioToRaw.min.toFixed(2)}–${row.ratioToRaw.max.toFixed(2)}`,
+      row.ratioToFloor.median.toFixed(2),
+      `${row.ratioToFloor.p25.toFixed(2)}–${row.ratioToFloor.p75.toFixed(2)}`,
       row.cpuMillis.median.toFixed(1),
-      row.cpuRatioToRaw.median.toFixed(2)
+      row.cpuRatioToFloor.median.toFixed(2),
+      `${row.cpuRatioToFloor.p25.toFixed(2)}–${row.cpuRatioToFloor.p75.toFixed(2)}`
     ])
   ])
 
@@ -114,36 +161,77 @@ const results: Record<string, unknown> = { generatedAt: new Date().toISOString()
 
 const listAndGet = async () => {
   const emu = await startEmulator({ seed: LIST_SIZE })
-  const contenders = allContenders(emu)
+  const picked = process.env.CONTENDERS?.split(",")
+  const contenders = allContenders(emu).filter(
+    (c) => picked === undefined || c.name === FLOOR || picked.some((p) => c.name.includes(p))
+  )
   try {
-    // Correctness first: every contender sees the same 10 000 distinct ids.
+    // Correctness first: every contender sees the same 10 000 distinct ids, with the same requests.
+    const requestLog = async () => {
+      const log = (await emu.admin("GET", "/_emulator/requests")) as ReadonlyArray<{
+        readonly method: string
+        readonly path: string
+        readonly query: Record<string, string>
+        readonly status: number
+      }>
+      await emu.admin("DELETE", "/_emulator/requests")
+      return log.map((e) => `${e.method} ${e.path} ${JSON.stringify(Object.entries(e.query).sort())} ${e.status}`)
+    }
+    await emu.admin("DELETE", "/_emulator/requests")
     const reference: Array<string> = []
     await contenders[0]!.listAll(reference)
+    const referenceRequests = await requestLog()
     const referenceSet = new Set(reference)
-    if (referenceSet.size !== LIST_SIZE) throw new Error(`raw loop saw ${referenceSet.size} distinct ids`)
+    if (referenceSet.size !== LIST_SIZE) throw new Error(`the floor saw ${referenceSet.size} distinct ids`)
     for (const contender of contenders.slice(1)) {
       const ids: Array<string> = []
       await contender.listAll(ids)
       if (ids.length !== LIST_SIZE || !ids.every((id) => referenceSet.has(id))) {
         throw new Error(`${contender.name} listed ${ids.length} ids, not the same 10 000`)
       }
+      const requests = await requestLog()
+      const differs = requests.findIndex((r, i) => r !== referenceRequests[i])
+      if (requests.length !== referenceRequests.length || differs !== -1) {
+        throw new Error(
+          `${contender.name} sent ${requests.length} requests, the floor ${referenceRequests.length}; first difference: ${requests[differs]} vs ${referenceRequests[differs]}`
+        )
+      }
     }
-    await emu.admin("DELETE", "/_emulator/requests")
-    await contenders[0]!.listAll()
-    const pages = ((await emu.admin("GET", "/_emulator/requests")) as Array<unknown>).length
+    const pages = referenceRequests.length
 
+    // One table: every contender side by side, per-round ratios to the floor, the machine's load alongside.
+    const section = async (
+      title: string,
+      work: (c: Contender) => Promise<number>,
+      expected: number,
+      rounds: number,
+      orderSeed: number,
+      unit: string
+    ) => {
+      console.log(title)
+      const { result, load } = await loadDuring(() => sideBySide(contenders, work, expected, rounds, orderSeed))
+      console.log(renderRows(result.rows, expected, unit))
+      console.log(`load average (1 min) during the section: median ${load.median}, max ${load.max}`)
+      return {
+        rounds,
+        warmup: WARMUP,
+        orderSeed,
+        loadAverage: load,
+        rows: result.rows,
+        contenders: contenders.map((c) => c.name),
+        orders: result.orders
+      }
+    }
     if (enabled("list")) {
-      console.log(`\n1. List everything: ${LIST_SIZE} actions (${pages} requests of limit=100), ${LIST_ROUNDS} rounds`)
-      const rows = await sideBySide(contenders, (c) => c.listAll(), LIST_SIZE, LIST_ROUNDS)
-      console.log(renderRows(rows, LIST_SIZE, "µs/action"))
-      results.list = { actions: LIST_SIZE, requests: pages, rounds: LIST_ROUNDS, warmup: WARMUP, rows }
+      const title = `\n1. List everything: ${LIST_SIZE} actions (${pages} requests of limit=100), ${LIST_ROUNDS} rounds`
+      const table = await section(title, (c) => c.listAll(), LIST_SIZE, LIST_ROUNDS, ORDER_SEED, "µs/action")
+      results.list = { actions: LIST_SIZE, requests: pages, ...table }
     }
     if (enabled("get")) {
       const ids = reference.slice(0, GET_CALLS)
-      console.log(`\n2. Get one: ${GET_CALLS} sequential gets, ${GET_ROUNDS} rounds`)
-      const rows = await sideBySide(contenders, (c) => c.getEach(ids), GET_CALLS, GET_ROUNDS)
-      console.log(renderRows(rows, GET_CALLS, "µs/get"))
-      results.get = { calls: GET_CALLS, rounds: GET_ROUNDS, warmup: WARMUP, rows }
+      const title = `\n2. Get one: ${GET_CALLS} sequential gets, ${GET_ROUNDS} rounds`
+      const table = await section(title, (c) => c.getEach(ids), GET_CALLS, GET_ROUNDS, ORDER_SEED + 1, "µs/get")
+      results.get = { calls: GET_CALLS, ...table }
     }
   } finally {
     for (const contender of contenders) await contender.dispose()
@@ -193,12 +281,12 @@ const memory = async () => {
     const emu = await startEmulator({ seed: size })
     try {
       const env = { EMU_URL: emu.url, EMU_APP_ID: emu.appId, EMU_SECRET: emu.secretKey, EXPECTED: String(size) }
-      // What Node itself does with the same traffic: the raw fetch + JSON.parse loop, measured the same way.
-      const raw = (await runChild(join(here, "memory.ts"), { ...env, MODE: "raw" }, ["--expose-gc"])) as Record<
+      // What Node itself does with the same traffic: the floor's loop, measured the same way.
+      const floor = (await runChild(join(here, "memory.ts"), { ...env, MODE: "floor" }, ["--expose-gc"])) as Record<
         string,
         unknown
       >
-      rows.push({ ...raw, contender: "raw fetch + JSON.parse" })
+      rows.push({ ...floor, contender: FLOOR })
       const plain = (await runChild(join(here, "memory.ts"), env, ["--expose-gc"])) as Record<string, unknown>
       const probe = (await runChild(join(here, "memory.ts"), { ...env, GC_PROBE: "1" }, ["--expose-gc"])) as {
         retainedAfterGcMbEvery10k: ReadonlyArray<number>
@@ -248,29 +336,27 @@ const memory = async () => {
   results.memory = { rows, targetGrowthMb: 30 }
 }
 
-const gitRevision = () => {
-  try {
-    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim()
-  } catch {
-    return "unknown"
-  }
-}
-
 console.log(`voucherify-effect benchmarks on ${machine.cpu} ×${machine.nproc}, ${machine.ramGiB} GiB, ${machine.node}`)
-results.revision = gitRevision()
+const revision = gitRevision()
+results.commit = revision.commit
+results.dirty = revision.dirty
+if (revision.dirty) console.log("note: uncommitted changes to tracked files; these figures describe no commit")
 if (enabled("list") || enabled("get")) await listAndGet()
 if (enabled("decode")) await decode()
 if (enabled("waiters")) await waiters()
 if (enabled("memory")) await memory()
-
-const outDir = join(here, "..", "results")
-mkdirSync(outDir, { recursive: true })
-const file = only === undefined ? "latest.json" : `partial-${only.join("-")}.json`
-writeFileSync(join(outDir, file), `${JSON.stringify(results, null, 2)}\n`)
-try {
-  // Keep the committed file in the repository's formatting, so `biome check .` stays clean.
-  execFileSync("pnpm", ["exec", "biome", "format", "--write", join(outDir, file)], { stdio: "ignore" })
-} catch {
-  // formatting is cosmetic
+if (enabled("soak")) {
+  console.log("\n6. Soak (fresh process; see bench/soak.ts)")
+  results.soak = await runChild(join(here, "soak.ts"), {}, ["--expose-gc"])
 }
+if (enabled("cli")) {
+  console.log("\n7. CLI start-up and pipe (fresh processes; see bench/cli.ts)")
+  results.cli = await runChild(join(here, "cli.ts"), {})
+}
+
+const file =
+  only === undefined && process.env.CONTENDERS === undefined
+    ? "latest.json"
+    : `partial-${(only ?? ["all"]).join("-")}.json`
+writeResults(join(here, "..", "results", file), results)
 console.log(`\nwrote results/${file}`)

@@ -1,4 +1,7 @@
-// Small statistics and formatting helpers shared by the benchmark scripts.
+// Small statistics, formatting and results-file helpers shared by the benchmark scripts.
+import { execFileSync } from "node:child_process"
+import { mkdirSync, writeFileSync } from "node:fs"
+import { dirname } from "node:path"
 
 export const quantile = (xs: ReadonlyArray<number>, q: number): number => {
   if (xs.length === 0) return Number.NaN
@@ -46,3 +49,30 @@ export const table = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
 export const mb = (bytes: number): number => round(bytes / (1024 * 1024), 1)
 
 export const now = (): number => Number(process.hrtime.bigint()) / 1e6
+
+/**
+ * The commit the figures are produced at, and whether tracked files differ from it (files under
+ * apps/bench/results aside): figures from a dirty tree describe no commit.
+ */
+export const gitRevision = (): { readonly commit: string; readonly dirty: boolean } => {
+  try {
+    const commit = execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8" }).trim()
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { encoding: "utf8" })
+      .split("\n")
+      .some((line) => line.trim() !== "" && !line.includes("apps/bench/results/"))
+    return { commit, dirty }
+  } catch {
+    return { commit: "unknown", dirty: true }
+  }
+}
+
+/** Writes a results file in the repository's formatting (so `biome check .` stays clean). */
+export const writeResults = (file: string, data: unknown): void => {
+  mkdirSync(dirname(file), { recursive: true })
+  writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`)
+  try {
+    execFileSync("pnpm", ["exec", "biome", "format", "--write", file], { stdio: "ignore" })
+  } catch {
+    // formatting is cosmetic
+  }
+}

@@ -43,8 +43,16 @@ export const startPostgres = Effect.gen(function* () {
   }
   const asRoot = process.getuid?.() === 0
   const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "durable-import-pg-"))
-  // As root: the `postgres` user runs everything, in a directory it owns.
-  if (asRoot) execFileSync("chown", ["postgres:", dir])
+  // As root: the `postgres` user runs everything, in a directory it owns (created when a PostgreSQL that
+  // did not come from the Debian package left none).
+  if (asRoot) {
+    try {
+      execFileSync("id", ["-u", "postgres"], { stdio: "ignore" })
+    } catch {
+      execFileSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "postgres"])
+    }
+    execFileSync("chown", ["postgres:", dir])
+  }
   const run = (command: string, args: ReadonlyArray<string>) =>
     asRoot
       ? execFileSync("runuser", ["-u", "postgres", "--", Path.join(bin, command), ...args], { stdio: "pipe" })

@@ -95,7 +95,7 @@ describe("durable-import on SQLite (real processes)", () => {
   )
 
   it.live(
-    "bad input and an unreachable journal: a clear message and exit code, nothing started",
+    "bad input, an unreachable journal, a refused start: a clear message and exit code, nothing started twice",
     () =>
       Effect.gen(function* () {
         const emulator = yield* Emulator.make({ port: 0 })
@@ -120,6 +120,17 @@ describe("durable-import on SQLite (real processes)", () => {
           expect(result.stdout).toBe("")
         }
         expect(yield* emulator.requests).toEqual([])
+
+        // A start the API refuses (401) exits 3, and is the key's outcome: the right key later replays it.
+        const refused = yield* runCli(emulator, ["--key", "refused", "--db", db], { VOUCHERIFY_SECRET_KEY: "wrong" })
+        expect(refused.code, refused.stderr).toBe(3)
+        expect(refused.stderr).toMatch(/Unauthorized: POST \/v1\/vouchers\/import answered 401/)
+        expect(refused.stderr).not.toContain("wrong")
+        expect((yield* emulator.requests).map((r) => r.status)).toEqual([401])
+        const replayed = yield* runCli(emulator, ["--key", "refused", "--db", db])
+        expect(replayed.code).toBe(3)
+        expect(replayed.stderr).toBe(refused.stderr)
+        expect(yield* emulator.requests).toHaveLength(1)
       }).pipe(Effect.scoped),
     180_000
   )

@@ -48,9 +48,13 @@ export const spawnCli = (
 }
 
 /** Runs the CLI to its end. */
-export const runCli = (emulator: Emulator.EmulatorHandle, args: ReadonlyArray<string>) =>
+export const runCli = (
+  emulator: Emulator.EmulatorHandle,
+  args: ReadonlyArray<string>,
+  env: Record<string, string> = {}
+) =>
   Effect.promise(async () => {
-    const run = spawnCli(emulator, args)
+    const run = spawnCli(emulator, args, env)
     const { code, millis } = await run.exited
     return { code, millis, stdout: run.output.stdout, stderr: run.output.stderr }
   })

@@ -45,6 +45,8 @@ describe("Decoder", () => {
     const decoder = Decoder.make(schema as Schema.Schema<unknown, unknown>)
     const slow = Schema.decodeUnknownEither(schema as Schema.Schema<unknown, unknown>)
     const compiled = compile(schema.ast)
+    // The same compiler with its generated field code off (runtimes that forbid `new Function`).
+    const generic = compile(schema.ast, undefined, false)
     fc.assert(
       fc.property(input, (u) => {
         const expected = slow(u)
@@ -59,6 +61,9 @@ describe("Decoder", () => {
           expect(Either.isRight(expected)).toBe(true)
           if (Either.isRight(expected)) expect(normalize(raw)).toStrictEqual(normalize(expected.right))
         }
+        const rawGeneric = generic(u)
+        expect(rawGeneric === Fail).toBe(raw === Fail)
+        if (rawGeneric !== Fail) expect(normalize(rawGeneric)).toStrictEqual(normalize(raw))
       }),
       { numRuns: 400 }
     )

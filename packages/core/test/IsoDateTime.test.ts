@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { DateTime, Either, Schema } from "effect"
+import { DateTime, Either, Equal, Hash, Schema } from "effect"
 import * as fc from "fast-check"
 import * as IsoDateTime from "../src/IsoDateTime.js"
 
@@ -68,5 +68,33 @@ describe("IsoDateTime", () => {
     expect(encode(decode("2023-01-20T07:50:49+01:00"))).toBe("2023-01-20T06:50:49.000Z")
     expect(() => decode("2023-02-30T00:00:00.000Z")).toThrow(/is not a valid calendar date/)
     expect(() => decode(1674197449573)).toThrow()
+  })
+
+  it("a decoded timestamp is a DateTime.Utc like the one DateTime.unsafeMake builds", () => {
+    for (const text of ["2023-01-20T06:50:49.573Z", "2023-01-20T07:50:49+01:00", "2016-11-16"]) {
+      const ours = Either.getOrThrow(IsoDateTime.parse(text))
+      const effects = DateTime.unsafeMake(DateTime.toEpochMillis(ours))
+      expect(DateTime.isDateTime(ours)).toBe(true)
+      expect(DateTime.isUtc(ours)).toBe(true)
+      expect(Equal.equals(ours, effects)).toBe(true)
+      expect(Equal.equals(effects, ours)).toBe(true)
+      expect(Hash.hash(ours)).toBe(Hash.hash(effects))
+      expect(ours).toStrictEqual(effects)
+      expect(Object.keys(ours)).toStrictEqual(Object.keys(effects))
+      expect(JSON.stringify(ours)).toBe(JSON.stringify(effects))
+      expect(String(ours)).toBe(String(effects))
+      expect(Schema.is(Schema.DateTimeUtcFromSelf)(ours)).toBe(true)
+      // effect's cache of the calendar parts: defined on first use as effect defines it (non-enumerable).
+      expect(DateTime.toPartsUtc(ours)).toStrictEqual(DateTime.toPartsUtc(effects))
+      expect(Object.getOwnPropertyNames(ours).sort()).toStrictEqual(Object.getOwnPropertyNames(effects).sort())
+      expect(Object.getOwnPropertyDescriptor(ours, "partsUtc")).toStrictEqual(
+        Object.getOwnPropertyDescriptor(effects, "partsUtc")
+      )
+      expect(Object.keys(ours)).toStrictEqual(["epochMillis"])
+      expect(DateTime.formatIso(DateTime.setZone(ours, DateTime.zoneUnsafeMakeNamed("Europe/Warsaw")))).toBe(
+        DateTime.formatIso(effects)
+      )
+      expect(DateTime.add(ours, { millis: 1 })).toStrictEqual(DateTime.add(effects, { millis: 1 }))
+    }
   })
 })

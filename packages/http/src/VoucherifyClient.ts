@@ -15,7 +15,6 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -234,13 +233,14 @@ export const make = (
                 receive(options, path, response, body, span)
               )
             }),
-            Effect.catchTags({ RequestError: transportError(path), ResponseError: transportError(path) }),
-            Effect.locallyWith(FiberRef.currentContext, requestContext)
+            Effect.catchTags({ RequestError: transportError(path), ResponseError: transportError(path) })
           )
           return deadlines.within(exchange, {
             // An aborted request surfaces from the transport; anything else already had its answer.
             isAbort: (error) => error._tag === "TransportError",
-            onExpired: () => new VoucherifyError.RequestTimeout({ method: "GET", path, timeoutMillis })
+            onExpired: () => new VoucherifyError.RequestTimeout({ method: "GET", path, timeoutMillis }),
+            // Set in the same step as the request's scope: one context switch per request.
+            context: requestContext
           })
         }
       )

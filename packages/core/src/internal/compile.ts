@@ -31,11 +31,60 @@ const isRecord = (u: unknown): u is Record<PropertyKey, unknown> =>
 
 const hasOwn = Object.prototype.hasOwnProperty
 
+const EitherTypeId = Either.TypeId
+
+interface Field {
+  readonly name: PropertyKey
+  readonly target: PropertyKey
+  /** A defined value under this name on a plain object is an own property (Object.prototype lacks the name). */
+  readonly ownIfDefined: boolean
+  readonly optional: boolean
+  readonly decode: Compiled
+}
+
+/**
+ * The field loop of a struct as straight-line code: one load per field under a constant name and one store
+ * into an object literal's growing shape, instead of keyed loads and stores under a different name on every
+ * turn of a loop (which V8 serves through its slow megamorphic paths: measured at ~1.1 µs per 10-field
+ * action against ~0.13 µs). The code does exactly what the generic loop in `buildTypeLiteral` does, field by
+ * field. Names are the schema's own (string keys only, written as JSON string literals); where code cannot be
+ * generated (a symbol key, or a runtime that forbids `new Function`, e.g. under a Content Security Policy)
+ * the generic loop runs.
+ */
+const specializeFields = (
+  fields: ReadonlyArray<Field>
+): ((u: Record<PropertyKey, unknown>, plain: boolean) => unknown) | undefined => {
+  if (fields.some((f) => typeof f.name !== "string" || typeof f.target !== "string")) return undefined
+  const lines = fields.map((f, i) => {
+    const name = JSON.stringify(f.name)
+    const absent = f.ownIfDefined
+      ? `(v === undefined || !plain) && !hasOwn.call(u, ${name})`
+      : `!hasOwn.call(u, ${name})`
+    return [
+      `v = u[${name}]`,
+      `if (${absent}) {${f.optional ? "" : " return Fail "}}`,
+      `else { a = d${i}(v); if (a === Fail) return Fail; out[${JSON.stringify(f.target)}] = a }`
+    ].join("\n")
+  })
+  const source = `return function fields(u, plain) {\nconst out = {}\nlet v\nlet a\n${lines.join("\n")}\nreturn out\n}`
+  try {
+    const factory = new Function("hasOwn", "Fail", ...fields.map((_, i) => `d${i}`), source) as (
+      ...args: ReadonlyArray<unknown>
+    ) => (u: Record<PropertyKey, unknown>, plain: boolean) => unknown
+    return factory(hasOwn, Fail, ...fields.map((f) => f.decode))
+  } catch {
+    return undefined
+  }
+}
+
 const fromEither = (result: unknown): unknown => {
   // Transformations and declarations return an `Effect`; the synchronous ones return an `Either`.
-  // Anything else (a real effect) is not certain here: fall back.
-  if (!Either.isEither(result)) return Fail
-  return Either.isRight(result) ? result.right : Fail
+  // Anything else (a real effect) is not certain here: fall back. (`Either.isEither` with the `in` check
+  // written out: the generic, dual `hasProperty` measured as a tenth of a timestamp's decoding.)
+  if (typeof result !== "object" || result === null || !(EitherTypeId in result)) return Fail
+  return (result as Either.Either<unknown, unknown>)._tag === "Right"
+    ? (result as Either.Right<unknown, unknown>).right
+    : Fail
 }
 
 // Whether two type-side ASTs accept the same values and decode them the same way (structurally:
@@ -96,7 +145,12 @@ const sameType = (a: AST.AST, b: AST.AST): boolean => {
  *
  * @internal
  */
-export const compile = (ast: AST.AST, options: AST.ParseOptions = AST.defaultParseOption): Compiled => {
+export const compile = (
+  ast: AST.AST,
+  options: AST.ParseOptions = AST.defaultParseOption,
+  /** Whether struct fields may be read and written by generated code (the default where `new Function` works). */
+  specialize = true
+): Compiled => {
   const memo = new Map<AST.AST, Compiled>()
   const go = (node: AST.AST): Compiled => {
     const cached = memo.get(node)
@@ -207,7 +261,7 @@ export const compile = (ast: AST.AST, options: AST.ParseOptions = AST.defaultPar
     // In exact mode (`onExcessProperty: "error"`) any own key the struct does not declare is not certain.
     const declared =
       options.onExcessProperty === "error" ? new Set(node.propertySignatures.map((ps) => ps.name)) : undefined
-    const props = node.propertySignatures.map((ps) => ({
+    const props: ReadonlyArray<Field> = node.propertySignatures.map((ps) => ({
       name: ps.name,
       target: renames?.get(ps.name) ?? ps.name,
       ownIfDefined: !(ps.name in Object.prototype),
@@ -216,6 +270,15 @@ export const compile = (ast: AST.AST, options: AST.ParseOptions = AST.defaultPar
     }))
     // Required literal properties (`_tag`, `object`) first: a cheap early exit inside unions.
     const guards = props.filter((p, i) => !p.optional && node.propertySignatures[i]?.type._tag === "Literal")
+    const fields = specialize ? specializeFields(props) : undefined
+    if (fields !== undefined) {
+      return (u) => {
+        if (!isRecord(u)) return Fail
+        if (declared !== undefined) for (const key of Reflect.ownKeys(u)) if (!declared.has(key)) return Fail
+        for (const g of guards) if (g.decode(u[g.name]) === Fail) return Fail
+        return fields(u, Object.getPrototypeOf(u) === Object.prototype)
+      }
+    }
     return (u) => {
       if (!isRecord(u)) return Fail
       if (declared !== undefined) for (const key of Reflect.ownKeys(u)) if (!declared.has(key)) return Fail

@@ -70,8 +70,11 @@ export interface Registration {
 }
 
 export interface SharedPoller {
-  /** Registers a wait until the scope closes; its first poll is immediate. */
-  readonly register: (spec: WaitSpec) => Effect.Effect<Registration, never, Scope.Scope>
+  /**
+   * Registers a wait until the scope closes; its first poll is immediate. `"every"` keeps every snapshot
+   * for the reader (`watch`); `"last"` keeps only the newest (`awaitCompletion` reads `stats().last`).
+   */
+  readonly register: (spec: WaitSpec, keep: "every" | "last") => Effect.Effect<Registration, never, Scope.Scope>
   /** Rounds run so far (for tests and diagnostics). */
   readonly rounds: Effect.Effect<number>
 }
@@ -237,10 +240,14 @@ export const make = (
               })
             ),
             Effect.forkIn(scope),
-            Effect.map((fiber) => {
-              fetches.add(fiber)
-              fiber.addObserver(() => fetches.delete(fiber))
-            })
+            Effect.flatMap((fiber) =>
+              Effect.sync(() => {
+                fetches.add(fiber)
+                fiber.addObserver(() => {
+                  fetches.delete(fiber)
+                })
+              })
+            )
           )
       })
 
@@ -393,11 +400,13 @@ export const make = (
     })
     yield* Effect.forkScoped(Effect.forever(loop))
 
-    const register = (spec: WaitSpec) =>
+    const register = (spec: WaitSpec, keep: "every" | "last") =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         const retryPolicy = yield* RetryPolicy.CurrentRetryPolicy
-        const mailbox = yield* Mailbox.make<AsyncAction.AsyncAction, VoucherifyError.VoucherifyError>()
+        const mailbox = yield* Mailbox.make<AsyncAction.AsyncAction, VoucherifyError.VoucherifyError>(
+          keep === "last" ? { capacity: 1, strategy: "sliding" } : undefined
+        )
         const wait: Wait = {
           spec,
           mailbox,

@@ -1,28 +1,17 @@
 // Hostile error bodies through the CLI as a real process (the built `voucherify-async`): terminal escapes,
 // a 100 000-character `details`, and a proxy that echoes the request's secret header back. stderr is one
 // clean line: no control character, bounded, no secret.
-import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
-import { actionId, appId, secretKey, serve } from "./hostile/servers.js"
+import { actionId, appId, runNode, secretKey, serve } from "./hostile/servers.js"
 
 const cli = fileURLToPath(new URL("../../poller/dist/bin.js", import.meta.url))
 
-const runCli = (url: string): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-  new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, "get", actionId], {
-      env: { ...process.env, VOUCHERIFY_API_URL: url, VOUCHERIFY_APP_ID: appId, VOUCHERIFY_SECRET_KEY: secretKey },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString()
-    })
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString()
-    })
-    child.once("exit", (code) => resolve({ code, stdout, stderr }))
+const runCli = (url: string) =>
+  runNode([cli, "get", actionId], {
+    VOUCHERIFY_API_URL: url,
+    VOUCHERIFY_APP_ID: appId,
+    VOUCHERIFY_SECRET_KEY: secretKey
   })
 
 const hostile = {

@@ -97,13 +97,13 @@ export interface ChildResult {
 
 const childScript = fileURLToPath(new URL("./child.mjs", import.meta.url))
 
-/** Runs one `get` in a child process on the given transport; resolves with its outcome and memory. */
-export const runChild = (url: string, transport: Transport, env: Record<string, string> = {}): Promise<ChildResult> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [childScript, url, transport, actionId], {
-      env: { ...process.env, VOUCHERIFY_APP_ID: appId, VOUCHERIFY_SECRET_KEY: secretKey, ...env },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
+/** Runs `node ...args` with extra environment; resolves with its exit code and output. */
+export const runNode = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string>
+): Promise<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }> =>
+  new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (d: Buffer) => {
@@ -112,13 +112,25 @@ export const runChild = (url: string, transport: Transport, env: Record<string, 
     child.stderr.on("data", (d: Buffer) => {
       stderr += d.toString()
     })
-    child.once("exit", (code) => {
-      try {
-        resolve(JSON.parse(stdout) as ChildResult)
-      } catch {
-        reject(new Error(`child exited ${code}: ${stdout} ${stderr}`))
-      }
-    })
+    child.once("exit", (code) => resolve({ code, stdout, stderr }))
   })
+
+/** Runs one `get` in a child process on the given transport; resolves with its outcome and memory. */
+export const runChild = async (
+  url: string,
+  transport: Transport,
+  env: Record<string, string> = {}
+): Promise<ChildResult> => {
+  const ran = await runNode([childScript, url, transport, actionId], {
+    VOUCHERIFY_APP_ID: appId,
+    VOUCHERIFY_SECRET_KEY: secretKey,
+    ...env
+  })
+  try {
+    return JSON.parse(ran.stdout) as ChildResult
+  } catch {
+    throw new Error(`child exited ${ran.code}: ${ran.stdout} ${ran.stderr}`)
+  }
+}
 
 export const mb = (bytes: number) => Math.round((bytes / (1024 * 1024)) * 10) / 10

@@ -11,7 +11,8 @@
  * recorded. On a loaded machine wall time is noisy; CPU time and the per-round ratios are the figures to
  * trust. Writes apps/bench/results/cli.json.
  *
- * Env: CLI_ROUNDS (default 5), CLI_ACTIONS (default 10000).
+ * Env: CLI_ROUNDS (default 5), CLI_ACTIONS (default 10000); CLI_BEFORE=path/to/an/older/dist/bin.js adds that
+ * build's `--version` and `list --all --json` to the same rounds (before/after on the same server).
  */
 import { spawn } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -25,6 +26,7 @@ const here = dirname(fileURLToPath(import.meta.url))
 const bin = join(here, "..", "..", "poller", "dist", "bin.js")
 const ROUNDS = Number(process.env.CLI_ROUNDS ?? 5)
 const ACTIONS = Number(process.env.CLI_ACTIONS ?? 10_000)
+const BEFORE = process.env.CLI_BEFORE
 
 if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`pnpm build\` first`)
 
@@ -98,7 +100,13 @@ const contenders: ReadonlyArray<readonly [string, ReadonlyArray<string>]> = [
   ["voucherify-async --version", [process.execPath, bin, "--version"]],
   ["voucherify-async --help", [process.execPath, bin, "--help"]],
   [`raw fetch loop (${ACTIONS})`, [process.execPath, rawScript, emu.url, emu.appId, emu.secretKey]],
-  [`voucherify-async list --all --json (${ACTIONS})`, [process.execPath, bin, "list", "--all", "--json"]]
+  [`voucherify-async list --all --json (${ACTIONS})`, [process.execPath, bin, "list", "--all", "--json"]],
+  ...(BEFORE === undefined
+    ? []
+    : ([
+        ["before: --version", [process.execPath, BEFORE, "--version"]],
+        [`before: list --all --json (${ACTIONS})`, [process.execPath, BEFORE, "list", "--all", "--json"]]
+      ] as const))
 ]
 
 const results = new Map<string, Array<Measured>>(contenders.map(([name]) => [name, []]))
@@ -122,7 +130,7 @@ const ratio = (a: number, b: number, key: "wallMs" | "cpuMs") =>
   median(at(a).map((x, i) => x[key] / (at(b)[i]?.[key] ?? Number.NaN)))
 
 const rawLines = at(3).map((x) => x.lines)
-const cliLines = at(4).map((x) => x.lines)
+const cliLines = [...at(4), ...(BEFORE === undefined ? [] : at(6))].map((x) => x.lines)
 if (!rawLines.every((n) => n === ACTIONS) || !cliLines.every((n) => n === ACTIONS)) {
   throw new Error(`both should print ${ACTIONS} lines: raw ${rawLines.join(",")}, cli ${cliLines.join(",")}`)
 }
@@ -141,7 +149,13 @@ const figures = {
   ratios: {
     versionToNode: { wall: round(ratio(1, 0, "wallMs")), cpu: round(ratio(1, 0, "cpuMs")) },
     helpToNode: { wall: round(ratio(2, 0, "wallMs")), cpu: round(ratio(2, 0, "cpuMs")) },
-    listAllToRaw: { wall: round(ratio(4, 3, "wallMs")), cpu: round(ratio(4, 3, "cpuMs")) }
+    listAllToRaw: { wall: round(ratio(4, 3, "wallMs")), cpu: round(ratio(4, 3, "cpuMs")) },
+    ...(BEFORE === undefined
+      ? {}
+      : {
+          beforeVersionToNode: { wall: round(ratio(5, 0, "wallMs")), cpu: round(ratio(5, 0, "cpuMs")) },
+          beforeListAllToRaw: { wall: round(ratio(6, 3, "wallMs")), cpu: round(ratio(6, 3, "cpuMs")) }
+        })
   }
 }
 
@@ -160,7 +174,13 @@ console.log(
     ["ratio (median of per-round ratios)", "wall", "cpu", "target"],
     ["--version / node -e 0", ...Object.values(figures.ratios.versionToNode).map(String), "≤ 2.5"],
     ["--help / node -e 0", ...Object.values(figures.ratios.helpToNode).map(String), "≤ 2.5"],
-    ["list --all --json / raw loop", ...Object.values(figures.ratios.listAllToRaw).map(String), "≤ 1.5"]
+    ["list --all --json / raw loop", ...Object.values(figures.ratios.listAllToRaw).map(String), "≤ 1.5"],
+    ...(figures.ratios.beforeVersionToNode === undefined || figures.ratios.beforeListAllToRaw === undefined
+      ? []
+      : [
+          ["before: --version / node -e 0", ...Object.values(figures.ratios.beforeVersionToNode).map(String), ""],
+          ["before: list --all --json / raw loop", ...Object.values(figures.ratios.beforeListAllToRaw).map(String), ""]
+        ])
   ])
 )
 mkdirSync(join(here, "..", "results"), { recursive: true })

@@ -31,7 +31,9 @@ export const startEmulator = (args: EmulatorArgs = {}): Promise<EmulatorProcess>
     const secretKey = randomBytes(20).toString("hex")
     const argv = [binPath, "--port", "0"]
     if (args.seed !== undefined) argv.push("--seed", String(args.seed))
-    if (args.rateLimit !== undefined) argv.push("--rate-limit", String(args.rateLimit))
+    // Without a limit asked for, the emulator's default 2 000/min would throttle the run: "off" keeps the
+    // rate-limit headers on every response (as the API sends them) and never answers 429.
+    argv.push("--rate-limit", args.rateLimit === undefined ? "off" : String(args.rateLimit))
     if (args.durationMs !== undefined) argv.push("--duration-ms", String(args.durationMs))
     const child = spawn(process.execPath, ["--max-old-space-size=4096", ...argv], {
       env: { ...process.env, VOUCHERIFY_APP_ID: appId, VOUCHERIFY_SECRET_KEY: secretKey },

@@ -18,7 +18,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { build } from "esbuild"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { ok, packAll, packages, pkgJson, root, run } from "./support.js"
+import { ok, packAll, packages, pkgJson, root, runAsync } from "./support.js"
 
 const fixtures = fileURLToPath(new URL("../fixtures", import.meta.url))
 const bin = (name: string) => join(root, "node_modules", ".bin", name)
@@ -34,9 +34,9 @@ let work = ""
 let project = ""
 let tarballs: Record<string, string> = {}
 
-beforeAll(() => {
+beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "voucherify-effect-consumer-"))
-  tarballs = packAll(join(work, "tarballs"))
+  tarballs = await packAll(join(work, "tarballs"))
   project = join(work, "project")
   mkdirSync(project)
   cpSync(fixtures, project, { recursive: true })
@@ -72,7 +72,7 @@ beforeAll(() => {
     `@types/node@${versionOf("@types/node", "packages/http")}`
   ]
   ok(
-    run(
+    await runAsync(
       "npm",
       [
         "install",
@@ -119,12 +119,16 @@ describe("packed tarballs", () => {
 })
 
 describe("consumers", () => {
-  const tsc = (config: string) =>
-    ok(run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", config], project), config)
+  // Processes run asynchronously: a worker blocked for long loses its connection to vitest.
+  const tsc = async (config: string) =>
+    ok(
+      await runAsync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", config], project),
+      config
+    )
 
-  it("ESM (NodeNext) type-checks, runs and gets an action from the emulator", () => {
-    tsc("tsconfig.esm.json")
-    const out = JSON.parse(ok(run(process.execPath, ["out/esm.mjs"], project, 60_000), "node out/esm.mjs"))
+  it("ESM (NodeNext) type-checks, runs and gets an action from the emulator", async () => {
+    await tsc("tsconfig.esm.json")
+    const out = JSON.parse(ok(await runAsync(process.execPath, ["out/esm.mjs"], project, 60_000), "node out/esm.mjs"))
     expect(out).toEqual({
       consumer: "esm",
       decoded: {
@@ -143,7 +147,7 @@ describe("consumers", () => {
   }, 90_000)
 
   it("ESM (Bundler) type-checks, bundles with esbuild and runs", async () => {
-    tsc("tsconfig.bundler.json")
+    await tsc("tsconfig.bundler.json")
     await build({
       entryPoints: [join(project, "bundler.ts")],
       outfile: join(project, "out", "bundler.mjs"),
@@ -152,7 +156,9 @@ describe("consumers", () => {
       platform: "node",
       logLevel: "error"
     })
-    const out = JSON.parse(ok(run(process.execPath, ["out/bundler.mjs"], project, 60_000), "node out/bundler.mjs"))
+    const out = JSON.parse(
+      ok(await runAsync(process.execPath, ["out/bundler.mjs"], project, 60_000), "node out/bundler.mjs")
+    )
     expect(out).toEqual({
       consumer: "bundler",
       decoded: { id: "aa_0adad3c6a2ca7d1a3a", status: "IN_PROGRESS", progress: 40 },
@@ -160,11 +166,11 @@ describe("consumers", () => {
     })
   }, 90_000)
 
-  it("CommonJS (require(esm) on Node >= 20.19) type-checks, runs and awaits an action on the emulator", () => {
-    tsc("tsconfig.cjs.json")
+  it("CommonJS (require(esm) on Node >= 20.19) type-checks, runs and awaits an action on the emulator", async () => {
+    await tsc("tsconfig.cjs.json")
     const compiled = readFileSync(join(project, "out", "cjs.cjs"), "utf8")
     expect(compiled).toContain('require("@voucherify-effect/http")')
-    const ran = run(process.execPath, ["out/cjs.cjs"], project, 60_000)
+    const ran = await runAsync(process.execPath, ["out/cjs.cjs"], project, 60_000)
     const out = JSON.parse(ok(ran, "node out/cjs.cjs"))
     expect(out).toEqual({
       consumer: "cjs",
@@ -178,8 +184,8 @@ describe("consumers", () => {
 describe("package linters", () => {
   it.each(packages)(
     "publint reports nothing for %s",
-    (name) => {
-      const out = ok(run(bin("publint"), ["run", tarballs[name]!, "--strict"], root), `publint ${name}`)
+    async (name) => {
+      const out = ok(await runAsync(bin("publint"), ["run", tarballs[name]!, "--strict"], root), `publint ${name}`)
       expect(out).toContain("All good!")
     },
     60_000
@@ -187,13 +193,13 @@ describe("package linters", () => {
 
   it.each(packages)(
     "attw (esm-only profile) reports no problem for %s",
-    (name) => {
+    async (name) => {
       // Every public module is a subpath export (`./*`); attw does not expand patterns, so name them.
       const modules = readdirSync(join(project, "node_modules", "@voucherify-effect", name, "dist"))
         .filter((file) => file.endsWith(".d.ts") && file !== "index.d.ts" && file !== "bin.d.ts")
         .map((file) => `./${file.slice(0, -5)}`)
       const args = [tarballs[name]!, "--profile", "esm-only", "--format", "json", "--include-entrypoints", ...modules]
-      const ran = run(bin("attw"), args, root)
+      const ran = await runAsync(bin("attw"), args, root)
       const report = JSON.parse(ran.stdout) as {
         analysis: {
           entrypoints: Record<string, unknown>

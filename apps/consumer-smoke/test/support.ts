@@ -65,12 +65,15 @@ export const pkgJson = (dir: string) =>
     dependencies?: Record<string, string>
   }
 
-/** Packs every published package into `dir` (pnpm replaces `workspace:` ranges); returns the tarball paths. */
-export const packAll = (dir: string): Record<PackageName, string> => {
+/**
+ * Packs every published package into `dir` (pnpm replaces `workspace:` ranges); returns the tarball paths.
+ * Asynchronous: a test worker blocked for long loses its connection to vitest.
+ */
+export const packAll = async (dir: string): Promise<Record<PackageName, string>> => {
   mkdirSync(dir, { recursive: true })
   const tarballs: Partial<Record<PackageName, string>> = {}
   for (const name of packages) {
-    ok(run("pnpm", ["pack", "--pack-destination", dir], join(root, "packages", name)), `pnpm pack ${name}`)
+    ok(await runAsync("pnpm", ["pack", "--pack-destination", dir], join(root, "packages", name)), `pnpm pack ${name}`)
     const tarball = join(dir, `voucherify-effect-${name}-${pkgJson(join(root, "packages", name)).version}.tgz`)
     if (!existsSync(tarball)) throw new Error(`pnpm pack ${name} wrote no ${tarball}`)
     tarballs[name] = tarball

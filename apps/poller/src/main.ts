@@ -1,8 +1,8 @@
 /**
  * The Node runtime of `voucherify-async`, loaded by `bin.ts` for every run that is not `--help` or
  * `--version`. With `bin.ts`, the only files that pick a platform. It provides Node's
- * context (FileSystem, Path, Terminal), the HttpClient (`NodeTransport`, on undici) and the process
- * streams, adds the Node-only `demo` command, and turns the program's result into the process exit code
+ * context (FileSystem, Path, Terminal), the HttpClient (`NodeTransport`, on undici), the process
+ * streams and the rate limiter (shared on Redis when configured), adds the Node-only `demo` command, and turns the program's result into the process exit code
  * (130 after Ctrl-C / SIGTERM, once in-flight requests are cancelled).
  *
  * @since 0.1.0
@@ -14,6 +14,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import { Cli, ExitCode, Stdio } from "@voucherify-effect/cli"
 import { NodeTransport } from "@voucherify-effect/node"
+import { RedisRateLimit } from "@voucherify-effect/rate-limit-redis"
 import { Cause, Effect, Exit, Layer } from "effect"
 import * as Demo from "./Demo.js"
 
@@ -40,7 +41,9 @@ const StdioLive = Layer.succeed(Stdio.Stdio, {
   interactive: process.stdin.isTTY === true
 })
 
-const program = Cli.run(process.argv, { extra: [Demo.extra] }).pipe(
+// VOUCHERIFY_RATE_LIMIT alone: an in-memory limit; with VOUCHERIFY_RATE_LIMIT_REDIS_URL, the budget shared with
+// every process using that Redis and app id.
+const program = Cli.run(process.argv, { extra: [Demo.extra], rateLimiter: RedisRateLimit.layerConfig() }).pipe(
   Effect.provide(
     Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer, NodeTransport.layer, StdioLive)
   )

@@ -13,12 +13,20 @@ import { Args, type CliApp, Command, HelpDoc, Options, ValidationError } from "@
 import type { HttpClient } from "@effect/platform"
 import type { AsyncAction } from "@voucherify-effect/core"
 import { Sanitize, VoucherifyError } from "@voucherify-effect/core"
-import { AsyncActions, PollPolicy, RetryPolicy, VoucherifyClient, VoucherifyConfig } from "@voucherify-effect/http"
+import {
+  AsyncActions,
+  PollPolicy,
+  RateLimit,
+  RetryPolicy,
+  VoucherifyClient,
+  VoucherifyConfig
+} from "@voucherify-effect/http"
 import {
   Cause,
   Clock,
   Config,
   Console,
+  Context,
   Effect,
   FiberRef,
   HashSet,
@@ -108,6 +116,45 @@ const fieldOf = (field: string, flags: Connection): string =>
         : (variables[field] ?? field)
 
 /**
+ * The limiter of a platform without a shared one: `VOUCHERIFY_RATE_LIMIT` in memory (else only the server's
+ * pauses). `VOUCHERIFY_RATE_LIMIT_REDIS_URL` is refused rather than ignored: sharing needs the Node entry.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const rateLimiterFromEnv: Layer.Layer<RateLimit.VoucherifyRateLimiter, VoucherifyError.InvalidConfig> =
+  Layer.unwrapEffect(
+    Effect.map(
+      Config.option(Config.string("VOUCHERIFY_RATE_LIMIT_REDIS_URL")).pipe(Effect.orElseSucceed(Option.none)),
+      (url) =>
+        Option.isSome(url)
+          ? Layer.fail(
+              new VoucherifyError.InvalidConfig({
+                field: "VOUCHERIFY_RATE_LIMIT_REDIS_URL",
+                reason: "is not supported by this build (a shared limit needs the Node CLI)"
+              })
+            )
+          : RateLimit.layerConfig()
+    )
+  )
+
+/**
+ * The rate limiter every command's client uses (see {@link RunOptions.rateLimiter}).
+ *
+ * @since 0.2.0
+ * @category tags
+ */
+export class RateLimiterLayer extends Context.Reference<RateLimiterLayer>()("@voucherify-effect/cli/RateLimiterLayer", {
+  defaultValue: () => rateLimiterFromEnv
+}) {}
+
+// Provides a command's client (and its rate limiter) to `self`.
+const withClient =
+  (flags: Connection) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>) =>
+    Effect.flatMap(RateLimiterLayer, (rateLimiter) => Effect.provide(self, clientLayer(flags, rateLimiter)))
+
+/**
  * The `AsyncActions` service configured from the environment, with the connection flags on top. A
  * configuration error names the environment variable (or the flag) the user set.
  *
@@ -115,7 +162,8 @@ const fieldOf = (field: string, flags: Connection): string =>
  * @category layers
  */
 export const clientLayer = (
-  flags: Connection
+  flags: Connection,
+  rateLimiter: Layer.Layer<RateLimit.VoucherifyRateLimiter, VoucherifyError.InvalidConfig> = rateLimiterFromEnv
 ): Layer.Layer<AsyncActions.AsyncActions, VoucherifyError.InvalidConfig, HttpClient.HttpClient> => {
   const overrides: VoucherifyConfig.Options = {
     apiUrl: Option.getOrUndefined(flags.apiUrl),
@@ -124,6 +172,7 @@ export const clientLayer = (
   }
   return AsyncActions.layer.pipe(
     Layer.provide(VoucherifyClient.layerConfig(VoucherifyConfig.fromEnv, overrides)),
+    Layer.provide(rateLimiter),
     Layer.mapError((error) =>
       error._tag === "InvalidConfig"
         ? new VoucherifyError.InvalidConfig({ field: fieldOf(error.field, flags), reason: error.reason })
@@ -254,7 +303,7 @@ export const get = Command.make(
   { id: Args.text({ name: "id" }).pipe(Args.withSchema(Flags.id)), json, ...connection },
   (flags) =>
     Effect.gen(function* () {
-      const action = yield* AsyncActions.get(flags.id).pipe(withRetryPolicy, Effect.provide(clientLayer(flags)))
+      const action = yield* AsyncActions.get(flags.id).pipe(withRetryPolicy, withClient(flags))
       if (flags.json) return yield* Stdio.out(encodeAction(action))
       const style = yield* stdoutStyle
       yield* Stdio.out(Render.summary(action, style).join("\n"))
@@ -349,7 +398,7 @@ export const list = Command.make(
         const more = page.hasMore ?? page.asyncActions.length >= (limit ?? 20)
         if (more) yield* note("More actions are available: use --all to list every page.")
       })
-      yield* program.pipe(withRetryPolicy, Effect.provide(clientLayer(flags)))
+      yield* program.pipe(withRetryPolicy, withClient(flags))
     }).pipe(reported)
 )
 
@@ -387,7 +436,7 @@ export const watch = Command.make(
         json: flags.json,
         timeout: Option.getOrUndefined(flags.timeout),
         schedule: interval === undefined ? undefined : PollPolicy.fixed(interval)
-      }).pipe(withRetryPolicy, Effect.provide(clientLayer(flags)))
+      }).pipe(withRetryPolicy, withClient(flags))
       if (result.code !== ExitCode.Success) return yield* new ExitCode.Exit({ code: result.code })
     }).pipe(reported)
 )
@@ -432,6 +481,12 @@ export const make = (extra: ReadonlyArray<Extra> = []) =>
  */
 export interface RunOptions {
   readonly extra?: ReadonlyArray<Extra> | undefined
+  /**
+   * The rate limiter of every command (default {@link rateLimiterFromEnv}). The Node entry passes
+   * `@voucherify-effect/rate-limit-redis`'s `layerConfig()`: with `VOUCHERIFY_RATE_LIMIT_REDIS_URL` too, one
+   * budget shared by every process on that Redis and app id.
+   */
+  readonly rateLimiter?: Layer.Layer<RateLimit.VoucherifyRateLimiter, VoucherifyError.InvalidConfig> | undefined
 }
 
 const levels: Record<(typeof Spec.logLevels)[number], LogLevel.LogLevel> = {
@@ -559,5 +614,9 @@ export const run = (
       // Logs (only shown with --log-level) go to stderr so stdout stays parseable.
       Effect.locally(FiberRef.currentLoggers, HashSet.make(Logger.withConsoleError(Logger.logfmtLogger)))
     )
-    return yield* parsed.level === undefined ? program : Logger.withMinimumLogLevel(program, parsed.level)
+    const limited =
+      options.rateLimiter === undefined
+        ? program
+        : Effect.provideService(program, RateLimiterLayer, options.rateLimiter)
+    return yield* parsed.level === undefined ? limited : Logger.withMinimumLogLevel(limited, parsed.level)
   })

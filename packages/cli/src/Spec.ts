@@ -209,6 +209,8 @@ export const environment: ReadonlyArray<readonly [variable: string, description:
   ["VOUCHERIFY_API_URL", "API base URL, or VOUCHERIFY_CLUSTER: api, us1.api, as1.api"],
   ["VOUCHERIFY_REQUEST_TIMEOUT", "Per-request timeout (default 30 seconds)"],
   ["VOUCHERIFY_MAX_RETRIES", "Retries of a transient failure (default 4; 0 disables)"],
+  ["VOUCHERIFY_RATE_LIMIT", "Requests per minute this process may send (default: the server's pauses only)"],
+  ["VOUCHERIFY_RATE_LIMIT_REDIS_URL", "redis:// URL: share VOUCHERIFY_RATE_LIMIT with every process on it (Node)"],
   ["NO_COLOR", "Set to turn colours off"]
 ]
 

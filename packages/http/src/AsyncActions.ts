@@ -259,60 +259,67 @@ export const makeWith = (options: Options = {}): Effect.Effect<Service, never, V
         })
       )
 
+    // Validates a wait's inputs and works out its deadline, before any request.
+    const prepare = (id: string, options: WaitOptions) =>
+      Effect.gen(function* () {
+        const validId = yield* validateId(id)
+        const timeout =
+          options.timeout === undefined
+            ? Option.none()
+            : Option.some(yield* validateDuration(options.timeout, "timeout"))
+        const maxFailures = options.maxConsecutiveFailures ?? 3
+        const polling = options.polling ?? defaultPolling
+        if (polling !== "shared" && polling !== "per-id") {
+          return yield* new VoucherifyError.InvalidInput({ field: "polling", reason: 'must be "shared" or "per-id"' })
+        }
+        const schedule = options.schedule ?? PollPolicy.defaultSchedule
+        const startedAt = yield* Clock.currentTimeMillis
+        const timeoutMillis = Option.match(timeout, {
+          onNone: () => Number.POSITIVE_INFINITY,
+          onSome: Duration.toMillis
+        })
+        const deadline = startedAt + timeoutMillis
+        // The last poll is aimed this long before the deadline, so its answer can arrive in time.
+        const lastPollMargin = Math.min(1000, timeoutMillis / 10)
+
+        const timedOut = (state: WaitStats) =>
+          new VoucherifyError.WaitTimeout({
+            id: validId,
+            timeoutMillis,
+            polls: state.polls,
+            failedPolls: state.failedPolls,
+            ...Option.match(state.last, { onNone: () => ({}), onSome: (lastAction) => ({ lastAction }) })
+          })
+        const spec: SharedPoller.WaitSpec = {
+          id: validId,
+          schedule,
+          deadline,
+          lastPollMargin,
+          maxConsecutiveFailures: maxFailures,
+          timedOut
+        }
+        return { validId, polling, schedule, deadline, lastPollMargin, maxFailures, timedOut, spec }
+      })
+
     const watch = (id: string, options: WaitOptions = {}) =>
       Stream.unwrap(
         Effect.gen(function* () {
-          const validId = yield* validateId(id)
-          const timeout =
-            options.timeout === undefined
-              ? Option.none()
-              : Option.some(yield* validateDuration(options.timeout, "timeout"))
-          const maxFailures = options.maxConsecutiveFailures ?? 3
-          const polling = options.polling ?? defaultPolling
-          if (polling !== "shared" && polling !== "per-id") {
-            return yield* new VoucherifyError.InvalidInput({ field: "polling", reason: 'must be "shared" or "per-id"' })
-          }
-          const schedule = options.schedule ?? PollPolicy.defaultSchedule
-          const startedAt = yield* Clock.currentTimeMillis
-          const timeoutMillis = Option.match(timeout, {
-            onNone: () => Number.POSITIVE_INFINITY,
-            onSome: Duration.toMillis
-          })
-          const deadline = startedAt + timeoutMillis
-          // The last poll is aimed this long before the deadline, so its answer can arrive in time.
-          const lastPollMargin = Math.min(1000, timeoutMillis / 10)
-
-          const timedOut = (state: WaitStats) =>
-            new VoucherifyError.WaitTimeout({
-              id: validId,
-              timeoutMillis,
-              polls: state.polls,
-              failedPolls: state.failedPolls,
-              ...Option.match(state.last, { onNone: () => ({}), onSome: (lastAction) => ({ lastAction }) })
-            })
-
+          const { deadline, lastPollMargin, maxFailures, polling, schedule, spec, timedOut, validId } = yield* prepare(
+            id,
+            options
+          )
           if (polling === "shared") {
             return Stream.unwrapScoped(
-              Effect.map(
-                poller.register({
-                  id: validId,
-                  schedule,
-                  deadline,
-                  lastPollMargin,
-                  maxConsecutiveFailures: maxFailures,
-                  timedOut
-                }),
-                (registration) => {
-                  let last = Option.none<AsyncAction.AsyncAction>()
-                  return Mailbox.toStream(registration.events).pipe(
-                    Stream.filter((action) => {
-                      const emit = changed(last, action)
-                      last = Option.some(action)
-                      return emit
-                    })
-                  )
-                }
-              )
+              Effect.map(poller.register(spec, "every"), (registration) => {
+                let last = Option.none<AsyncAction.AsyncAction>()
+                return Mailbox.toStream(registration.events).pipe(
+                  Stream.filter((action) => {
+                    const emit = changed(last, action)
+                    last = Option.some(action)
+                    return emit
+                  })
+                )
+              })
             )
           }
 
@@ -399,9 +406,26 @@ export const makeWith = (options: Options = {}): Effect.Effect<Service, never, V
         })
       ).pipe(Stream.withSpan("AsyncActions.watch", { attributes: { "voucherify.async_action.id": id } }))
 
+    // Takes what the poller sends until it ends the wait (a mailbox is done once emptied).
+    const drain = (
+      events: Mailbox.ReadonlyMailbox<AsyncAction.AsyncAction, VoucherifyError.VoucherifyError>
+    ): Effect.Effect<void, VoucherifyError.VoucherifyError> =>
+      Effect.flatMap(events.takeAll, ([, done]) => (done ? Effect.void : drain(events)))
+
+    // A shared wait that needs only the end: no stream, the poller keeps just the latest snapshot.
+    const awaitLast = (id: string, options: WaitOptions) =>
+      Effect.flatMap(prepare(id, options), (prepared) =>
+        prepared.polling === "shared"
+          ? Effect.scoped(
+              Effect.flatMap(poller.register(prepared.spec, "last"), (registration) =>
+                Effect.map(drain(registration.events), () => registration.stats().last)
+              )
+            )
+          : Stream.runLast(watch(id, options))
+      )
+
     const awaitCompletion = (id: string, options: WaitOptions = {}) =>
-      watch(id, options).pipe(
-        Stream.runLast,
+      awaitLast(id, options).pipe(
         Effect.flatMap(
           Option.match({
             // watch ends only after a terminal snapshot; an empty stream would mean no poll happened.

@@ -135,6 +135,7 @@ export const make = (options: Options): Effect.Effect<RedisRateLimiter, Voucheri
       commandTimeoutMillis
     })
 
+    const scope = yield* Effect.scope
     const proc = randomId()
     let sequence = 0
     const nextMember = () => `${proc}:${(sequence++).toString(36)}`
@@ -265,12 +266,19 @@ export const make = (options: Options): Effect.Effect<RedisRateLimiter, Voucheri
       }).pipe(Effect.ensuring(gate.release(1)))
     })
 
+    // Written in the background: the caller has its answer one round trip sooner, and until the write lands
+    // the slot counts as running (longer, never shorter). If it fails, the slot stays counted until its lease
+    // ends: safe, only slower.
     const completeShared = (member: string | undefined) =>
       member === undefined
         ? Effect.void
-        : Effect.flatMap(redis.complete(member, windowMillis), (result) =>
-            // The slot stays counted until its lease ends: safe, only slower.
-            result._tag === "Failed" ? toFallback(result.reason) : Effect.void
+        : Effect.asVoid(
+            Effect.forkIn(
+              Effect.flatMap(redis.complete(member, windowMillis), (result) =>
+                result._tag === "Failed" ? toFallback(result.reason) : Effect.void
+              ),
+              scope
+            )
           )
 
     // Remembers what this process sends while Redis is away, so it can be written to Redis when it is back.

@@ -83,9 +83,9 @@ describe("RedisRateLimit (a real redis-server)", () => {
     })
   )
 
-  it.scopedLive("Redis down at start: local share, one warning, then the shared budget once Redis is up", () =>
-    Effect.gen(function* () {
-      const logs = captureLogs()
+  it.scopedLive("Redis down at start: local share, one warning, then the shared budget once Redis is up", () => {
+    const logs = captureLogs()
+    return Effect.gen(function* () {
       const port = yield* Effect.promise(RedisServer.freePort)
       const password = "not-yet-started-password"
       const limiter = yield* RedisRateLimit.make({
@@ -95,7 +95,7 @@ describe("RedisRateLimit (a real redis-server)", () => {
         window: "2 seconds",
         processes: 4,
         commandTimeout: "500 millis"
-      }).pipe(Effect.provide(logs.layer))
+      })
       expect(yield* limiter.mode).toBe("Fallback")
       // On its share: 40 / 4 = 10 per window.
       const starts: Array<number> = []
@@ -105,7 +105,7 @@ describe("RedisRateLimit (a real redis-server)", () => {
         {
           concurrency: "unbounded"
         }
-      ).pipe(Effect.provide(logs.layer))
+      )
       expect(Fleet.maxInWindow(starts, 2000)).toBeLessThanOrEqual(10)
       expect(logs.lines.filter((l) => l.includes("level=WARN"))).toHaveLength(1)
       // Redis comes up: the limiter notices, mirrors for a window, then shares the budget.
@@ -118,12 +118,12 @@ describe("RedisRateLimit (a real redis-server)", () => {
       expect(mode).toBe("Shared")
       expect(logs.lines.filter((l) => l.includes("level=WARN"))).toHaveLength(1)
       for (const line of logs.lines) expect(line).not.toContain(password)
-    })
-  )
+    }).pipe(Effect.provide(logs.layer))
+  })
 
-  it.scopedLive("killed mid-run and restarted: no defect, local share meanwhile, shared again after", () =>
-    Effect.gen(function* () {
-      const logs = captureLogs()
+  it.scopedLive("killed mid-run and restarted: no defect, local share meanwhile, shared again after", () => {
+    const logs = captureLogs()
+    return Effect.gen(function* () {
       const server = yield* RedisServer.start()
       const limiter = yield* RedisRateLimit.make({
         url: server.url,
@@ -131,15 +131,13 @@ describe("RedisRateLimit (a real redis-server)", () => {
         requestsPerMinute: 20,
         window: "1 second",
         commandTimeout: "500 millis"
-      }).pipe(Effect.provide(logs.layer))
+      })
       const starts: Array<number> = []
       const run = limiter.withPermit(Effect.sync(() => starts.push(now())))
       yield* Effect.forEach(Array.from({ length: 10 }), () => run, { concurrency: 4 })
       expect(yield* limiter.mode).toBe("Shared")
       yield* server.kill
-      const fiber = yield* Effect.fork(
-        Effect.forEach(Array.from({ length: 30 }), () => run, { concurrency: 4 }).pipe(Effect.provide(logs.layer))
-      )
+      const fiber = yield* Effect.fork(Effect.forEach(Array.from({ length: 30 }), () => run, { concurrency: 4 }))
       yield* Effect.sleep("500 millis")
       expect(yield* limiter.mode).toBe("Fallback")
       yield* server.restart
@@ -165,8 +163,8 @@ describe("RedisRateLimit (a real redis-server)", () => {
       const keys = yield* Effect.promise(() => client.keys("*"))
       yield* Effect.promise(() => client.quit())
       expect(keys.some((k) => k.endsWith(":slots"))).toBe(true)
-    })
-  )
+    }).pipe(Effect.provide(logs.layer))
+  })
 
   it.effect("layerConfig: both variables → shared; the limit alone → in memory; errors name the variable", () =>
     Effect.gen(function* () {

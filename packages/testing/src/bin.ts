@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The emulator CLI: `voucherify-emulator --port 4010 --seed 1000 [--seed-value N] [--rate-limit N]
+ * The emulator CLI: `voucherify-emulator --port 4010 --seed 1000 [--seed-value N] [--rate-limit N|off]
  * [--end-date-inclusive] [--faults '{"serverError":0.2}']`. Serves until SIGINT/SIGTERM.
  *
  * @since 0.1.0
@@ -11,8 +11,11 @@ import * as Emulator from "./Emulator.js"
 import * as Faults from "./Faults.js"
 
 const usage = `Usage: voucherify-emulator [--port N] [--host 127.0.0.1] [--seed COUNT] [--seed-value N]
-                          [--rate-limit PER_MINUTE] [--end-date-inclusive] [--default-limit N]
+                          [--rate-limit PER_MINUTE|off] [--end-date-inclusive] [--default-limit N]
                           [--duration-ms N] [--outcome SUCCESS|FAILED|PARTIAL] [--faults JSON]
+
+--rate-limit: requests per minute (default 2000); X-Rate-Limit-Limit/-Remaining are sent on every
+response. "off" keeps the headers (at 2000) and never answers 429 (for benchmarks).
 
 Credentials come from VOUCHERIFY_APP_ID / VOUCHERIFY_SECRET_KEY, else are generated and printed.`
 
@@ -85,7 +88,9 @@ const parse = (): Emulator.EmulatorOptions => {
     host: str("host"),
     seed: integer("seed", str("seed"), 0, 1_000_000),
     seedValue: integer("seed-value", str("seed-value"), 0, 2 ** 31 - 1),
-    rateLimitPerMinute: integer("rate-limit", str("rate-limit"), 1, 1_000_000),
+    rateLimitPerMinute:
+      str("rate-limit") === "off" ? undefined : integer("rate-limit", str("rate-limit"), 1, 1_000_000),
+    enforceRateLimit: str("rate-limit") !== "off",
     endDateInclusive: values["end-date-inclusive"] === true,
     defaultLimit: integer("default-limit", str("default-limit"), 1, 100),
     defaultDurationMillis: integer("duration-ms", str("duration-ms"), 0, 86_400_000),

@@ -374,7 +374,7 @@ describe("shared poller (in-memory emulator, virtual time)", () => {
           `100/min: ${lists.length} list pages, at most ${busiest} in a minute; DONE → return ${lateness.join(", ")} ms`
         )
         // A quarter of 100/min is a round every 2.4 s (25 a minute), plus the few the waits' own schedules ask for.
-      expect(busiest).toBeLessThanOrEqual(28)
+        expect(busiest).toBeLessThanOrEqual(28)
         // The default schedule alone would leave up to 15 s between polls.
         expect(Math.max(...lateness)).toBeLessThanOrEqual(3_000)
       }).pipe(

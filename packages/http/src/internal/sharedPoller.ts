@@ -70,8 +70,11 @@ export interface Registration {
 }
 
 export interface SharedPoller {
-  /** Registers a wait until the scope closes; its first poll is immediate. */
-  readonly register: (spec: WaitSpec) => Effect.Effect<Registration, never, Scope.Scope>
+  /**
+   * Registers a wait until the scope closes; its first poll is immediate. `"every"` keeps every snapshot
+   * for the reader (`watch`); `"last"` keeps only the newest (`awaitCompletion` reads `stats().last`).
+   */
+  readonly register: (spec: WaitSpec, keep: "every" | "last") => Effect.Effect<Registration, never, Scope.Scope>
   /** Rounds run so far (for tests and diagnostics). */
   readonly rounds: Effect.Effect<number>
 }
@@ -223,23 +226,29 @@ export const make = (
     const fetchResult = (entry: Entry) =>
       Effect.suspend(() => {
         entry.fetching = true
-        return resultPermits.withPermits(1)(Effect.either(requests.fetchAction(entry.id))).pipe(
-          Effect.flatMap((result) =>
-            Effect.flatMap(Clock.currentTimeMillis, (now) =>
-              Either.isRight(result) ? deliver(entry, result.right, now) : failed(entry, result.left, now, false)
+        return resultPermits
+          .withPermits(1)(Effect.either(requests.fetchAction(entry.id)))
+          .pipe(
+            Effect.flatMap((result) =>
+              Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                Either.isRight(result) ? deliver(entry, result.right, now) : failed(entry, result.left, now, false)
+              )
+            ),
+            Effect.ensuring(
+              Effect.sync(() => {
+                entry.fetching = false
+              })
+            ),
+            Effect.forkIn(scope),
+            Effect.flatMap((fiber) =>
+              Effect.sync(() => {
+                fetches.add(fiber)
+                fiber.addObserver(() => {
+                  fetches.delete(fiber)
+                })
+              })
             )
-          ),
-          Effect.ensuring(
-            Effect.sync(() => {
-              entry.fetching = false
-            })
-          ),
-          Effect.forkIn(scope),
-          Effect.map((fiber) => {
-            fetches.add(fiber)
-            fiber.addObserver(() => fetches.delete(fiber))
-          })
-        )
+          )
       })
 
     const round = Effect.gen(function* () {
@@ -391,11 +400,13 @@ export const make = (
     })
     yield* Effect.forkScoped(Effect.forever(loop))
 
-    const register = (spec: WaitSpec) =>
+    const register = (spec: WaitSpec, keep: "every" | "last") =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         const retryPolicy = yield* RetryPolicy.CurrentRetryPolicy
-        const mailbox = yield* Mailbox.make<AsyncAction.AsyncAction, VoucherifyError.VoucherifyError>()
+        const mailbox = yield* Mailbox.make<AsyncAction.AsyncAction, VoucherifyError.VoucherifyError>(
+          keep === "last" ? { capacity: 1, strategy: "sliding" } : undefined
+        )
         const wait: Wait = {
           spec,
           mailbox,
@@ -419,7 +430,9 @@ export const make = (
             // The last wait gone: stop the round and the GETs in flight, so no request goes out for nobody.
             if (entries.size > 0) return Effect.void
             const running = roundFiber === undefined ? [...fetches] : [roundFiber, ...fetches]
-            return running.length === 0 ? Effect.void : Fiber.interruptAllAs(running, FiberId.none).pipe(Effect.forkDaemon)
+            return running.length === 0
+              ? Effect.void
+              : Fiber.interruptAllAs(running, FiberId.none).pipe(Effect.forkDaemon)
           })
         )
         return { events: mailbox, stats: () => stats(wait) }

@@ -49,6 +49,8 @@ export interface RouterConfig {
   readonly state: EmulatorState.EmulatorState
   readonly credentials: Credentials
   readonly rateLimitPerMinute?: number | undefined
+  /** Whether a spent budget answers 429 (default true); otherwise only the headers are sent. */
+  readonly enforceRateLimit?: boolean | undefined
   /** Window length (default one minute). */
   readonly rateLimitWindowMillis?: number | undefined
   readonly faults?: Faults.FaultProfile | undefined
@@ -159,6 +161,7 @@ export const make = (config: RouterConfig): Router => {
   }
 
   const windowMillis = config.rateLimitWindowMillis ?? 60_000
+  const enforce = config.enforceRateLimit ?? true
 
   /** Fixed window (one minute unless configured); returns the headers and whether the budget is spent. */
   const rateLimit = (now: number): { headers: Record<string, string>; limited: boolean } => {
@@ -167,11 +170,11 @@ export const make = (config: RouterConfig): Router => {
     const windowStart = now - (now % windowMillis)
     if (window.start !== windowStart) window = { start: windowStart, used: 0 }
     const windowEnd = windowStart + windowMillis
-    const limited = window.used >= limit
+    const limited = enforce && window.used >= limit
     if (!limited) window.used++
     const headers: Record<string, string> = {
       "x-rate-limit-limit": String(limit),
-      "x-rate-limit-remaining": String(Math.max(0, limit - window.used)),
+      "x-rate-limit-remaining": String(Math.max(enforce ? 0 : 1, limit - window.used)),
       "x-rate-limit-retry": String(Math.ceil((limited ? windowEnd : now) / 1000))
     }
     if (limited) {

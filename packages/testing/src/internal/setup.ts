@@ -15,8 +15,16 @@ export interface CommonOptions {
   readonly secretKey?: string | Redacted.Redacted<string> | undefined
   /** Tokens accepted as `Authorization: Bearer <token>`. */
   readonly accessTokens?: ReadonlyArray<string> | undefined
-  /** Requests per fixed one-minute window; `undefined` turns rate limiting off. */
+  /**
+   * Requests per fixed one-minute window (default 2 000, the API's larger plan). `X-Rate-Limit-Limit` and
+   * `X-Rate-Limit-Remaining` are sent on every response, as the API does.
+   */
   readonly rateLimitPerMinute?: number | undefined
+  /**
+   * Whether the limit is enforced with 429s (default true). `false` keeps the headers (the remaining count
+   * never drops below 1, so no client pauses) and never refuses a request: for benchmarks.
+   */
+  readonly enforceRateLimit?: boolean | undefined
   /**
    * Length of the rate-limit window in ms (default 60 000, the API's minute). Tests shorten it, together with
    * the client limiter's `window`, to cover many windows quickly.
@@ -34,6 +42,9 @@ export interface CommonOptions {
   /** How actions started through the API end: SUCCESS (default), FAILED or PARTIAL. */
   readonly defaultOutcome?: EmulatorState.Outcome | undefined
 }
+
+/** The API's larger plan: 2 000 requests per minute. */
+export const defaultRateLimitPerMinute = 2000
 
 export type CredentialSource = "options" | "env" | "generated"
 
@@ -125,7 +136,8 @@ export const make = (options: CommonOptions): Effect.Effect<Setup> =>
     const router = Router.make({
       state,
       credentials: { appId, secretKey: Redacted.value(secretKey), accessTokens: options.accessTokens ?? [] },
-      rateLimitPerMinute: options.rateLimitPerMinute,
+      rateLimitPerMinute: options.rateLimitPerMinute ?? defaultRateLimitPerMinute,
+      enforceRateLimit: options.enforceRateLimit ?? true,
       rateLimitWindowMillis: options.rateLimitWindowMillis,
       faults: options.faults
     })

@@ -13,7 +13,7 @@ import { build } from "esbuild"
 
 // Gzipped bytes. First measurement (effect 3.22.4, @effect/platform 0.97.2, esbuild 0.28.2): 195.1 KB; the margin
 // (+5%) is justified in README.md, "Bundle size". Lower it when core/http switch to deep `effect/X` imports (~110 KB).
-const BUDGET_GZIP_BYTES = 120 * 1024
+const BUDGET_GZIP_BYTES = 122 * 1024
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 const programs = join(root, "apps", "consumer-smoke", "bundle")

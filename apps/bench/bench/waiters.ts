@@ -94,7 +94,12 @@ interface Created {
 
 const emu = await startEmulator({ rateLimit: LIMIT })
 const rssSamples: Array<number> = []
-const sampler = setInterval(() => rssSamples.push(process.memoryUsage().rss), 100)
+const heapSamples: Array<number> = []
+const sampler = setInterval(() => {
+  const usage = process.memoryUsage()
+  rssSamples.push(usage.rss)
+  heapSamples.push(usage.heapUsed)
+}, 100)
 try {
   const next = prng(7)
   const created: Array<Created> = []
@@ -128,6 +133,7 @@ try {
       })
     : PollPolicy.defaultSchedule
   const rssBefore = process.memoryUsage().rss
+  const heapBefore = process.memoryUsage().heapUsed
   const cpuBefore = process.cpuUsage()
   const startedAt = Date.now()
   const outcomes = await runtime.runPromise(
@@ -229,7 +235,9 @@ try {
     },
     rssBeforeMb: mb(rssBefore),
     peakRssMb: mb(Math.max(...rssSamples)),
-    peakRssGrowthMb: mb(Math.max(...rssSamples) - rssBefore)
+    peakRssGrowthMb: mb(Math.max(...rssSamples) - rssBefore),
+    // The heap in use (garbage included, sampled every 100 ms) tells live data from what V8 has yet to collect.
+    peakHeapGrowthMb: mb(Math.max(...heapSamples) - heapBefore)
   }
   console.log(JSON.stringify(result))
 } finally {

@@ -4,7 +4,8 @@
 // run asynchronously: the emulator the examples talk to is served from this process. Then every
 // TypeScript example of that README is type-checked (strict, NodeNext) and run. A README line that stops
 // working (an unpinned `effect` resolving to Effect 4, a missing peer) fails here.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Emulator } from "@voucherify-effect/testing"
@@ -74,8 +75,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (scope !== undefined) await Effect.runPromise(Scope.close(scope, Exit.void))
-  if (work !== "" && process.env.KEEP_CONSUMER_SMOKE === undefined) rmSync(work, { recursive: true, force: true })
-}, 60_000)
+  if (work !== "" && process.env.KEEP_CONSUMER_SMOKE === undefined) await rm(work, { recursive: true, force: true })
+}, 120_000)
 
 describe("README install lines", () => {
   it("are found in every README, each pinning the Effect 3 line", () => {

@@ -64,7 +64,13 @@ describe("durable-import on PostgreSQL (two runners)", () => {
         const killedAt = Date.now()
         const pollsBeforeKill = polls(yield* emulator.requests).length
         const otherPollsBefore = pollLines(other)
-        yield* waitUntil(() => pollLines(other) > otherPollsBefore, 120_000, "the other worker to poll")
+        yield* waitUntil(() => pollLines(other) > otherPollsBefore, 120_000, "the other worker to poll").pipe(
+          Effect.tapDefect(() =>
+            Effect.sync(() =>
+              console.log(`the other worker's stderr (last 6000 chars):\n${other.output.stderr.slice(-6000)}`)
+            )
+          )
+        )
         const takeoverMillis = Date.now() - killedAt
 
         const ended = yield* Effect.promise(() => other.exited)

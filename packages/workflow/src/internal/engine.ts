@@ -45,6 +45,20 @@ export const probe = (store: "sqlite" | "postgres", location: string) =>
     )
   )
 
+// Runners started together on a fresh database run the storage migrations at the same time, and
+// PostgreSQL's `CREATE TABLE IF NOT EXISTS` can then fail in one of them ("duplicate key value violates
+// unique constraint pg_type_typname_nsp_index"; the message storage reports it as a defect): seen when two
+// workers started at once, one of them died. The loser builds its storage again (fresh, not the memoised
+// failure) after a short jittered pause, up to 5 times, and finds the tables made.
+const retryStartup = <A, E, R>(layer: Layer.Layer<A, E, R>, attempt = 1): Layer.Layer<A, E, R> =>
+  Layer.catchAllCause(Layer.fresh(layer), (cause) =>
+    attempt >= 5
+      ? Layer.failCause(cause)
+      : Layer.unwrapEffect(
+          Effect.as(Effect.sleep(Duration.millis(50 + Math.random() * 200 * attempt)), retryStartup(layer, attempt + 1))
+        )
+  )
+
 export const cluster = (options: ClusterOptions): Layer.Layer<WorkflowEngine, never, SqlClient.SqlClient> => {
   const lockExpiration = Duration.decode(options.lockExpiration ?? "10 seconds")
   const pollInterval = Duration.decode(options.pollInterval ?? "1 second")
@@ -61,9 +75,11 @@ export const cluster = (options: ClusterOptions): Layer.Layer<WorkflowEngine, ne
   })
   const sharding = Sharding.layer.pipe(
     Layer.provideMerge(Runners.layerNoop),
-    Layer.provideMerge(SqlMessageStorage.layer),
+    Layer.provideMerge(retryStartup(SqlMessageStorage.layer)),
     Layer.provide([
-      options.runnerStorage === "memory" ? RunnerStorage.layerMemory : Layer.orDie(SqlRunnerStorage.layer),
+      options.runnerStorage === "memory"
+        ? RunnerStorage.layerMemory
+        : Layer.orDie(retryStartup(SqlRunnerStorage.layer)),
       RunnerHealth.layerNoop
     ]),
     Layer.provide(config)

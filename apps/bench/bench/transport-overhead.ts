@@ -7,9 +7,10 @@
  */
 import { createRequire } from "node:module"
 import { HttpClient } from "@effect/platform"
+import { AsyncActionList } from "@voucherify-effect/core"
 import { AsyncActions, VoucherifyClient } from "@voucherify-effect/http"
 import { NodeTransport } from "@voucherify-effect/node"
-import { Effect, Layer, ManagedRuntime, Redacted, Scope, Stream } from "effect"
+import { Either, Effect, Layer, ManagedRuntime, Redacted, Scope, Stream } from "effect"
 import { paginate, undiciFloor } from "./contenders.js"
 import { startEmulator } from "./emulator.js"
 import { median } from "./stats.js"
@@ -132,6 +133,48 @@ const variants: ReadonlyArray<readonly [string, () => Promise<unknown>]> = [
                 bodyTimeout: 0
               })
               .then(async (response) => JSON.parse(utf8.decode(await response.body.bytes())) as WirePage)
+          )
+        )
+      )
+  ],
+  [
+    "Effect.promise(...) + AsyncActionList.decodeJson, Effect loop",
+    () =>
+      runtime.runPromise(
+        walk((endDate) =>
+          Effect.promise(() =>
+            agent
+              .request({
+                origin,
+                path: pathOf(endDate),
+                method: "GET",
+                headers: libraryHeaders,
+                body: null,
+                signal: new AbortController().signal,
+                headersTimeout: 60 * 60 * 1000,
+                bodyTimeout: 0
+              })
+              .then(async (response) => {
+                const text = utf8.decode(await response.body.bytes())
+                const page = AsyncActionList.decodeJson(text)
+                if (page._tag === "Left") throw new Error("decode")
+                return JSON.parse(text) as WirePage
+              })
+          )
+        )
+      )
+  ],
+  [
+    "VoucherifyClient.get (JSON.parse only), Effect loop",
+    () =>
+      runtime.runPromise(
+        Effect.flatMap(VoucherifyClient.VoucherifyClient, (client) =>
+          walk((endDate) =>
+            client.get({
+              path: "/v1/async-actions",
+              urlParams: [["limit", "100"], ...(endDate === undefined ? [] : [["end_date", endDate] as const])],
+              decode: (text) => Either.right(JSON.parse(text) as WirePage)
+            })
           )
         )
       )

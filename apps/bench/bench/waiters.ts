@@ -278,6 +278,16 @@ try {
     if (!ok) wrong++
     delays.push(returnedAt - action.doneAt)
   }
+  // The latest-noticed waits: which action (rank 0 = the newest created, on the list's first page), when it
+  // ended and how late its wait returned, to tell a list round that missed it from a slow machine.
+  const slowest = outcomes
+    .map(({ action, returnedAt }, index) => ({
+      newestRank: WAITERS - 1 - index,
+      doneAtMs: action.doneAt - startedAt,
+      lateMs: returnedAt - action.doneAt
+    }))
+    .sort((a, b) => b.lateMs - a.lateMs)
+    .slice(0, 3)
 
   // The fewest requests any schedule needs: one immediate poll, plus one at or after DONE when the
   // action was not finished at that first poll. And the schedule's own count without throttling or
@@ -328,6 +338,7 @@ try {
       max: Math.max(...delays),
       min: Math.min(...delays)
     },
+    slowest,
     rssBeforeMb: mb(rssBefore),
     peakRssMb: mb(Math.max(...rssSamples)),
     peakRssGrowthMb: mb(Math.max(...rssSamples) - rssBefore),

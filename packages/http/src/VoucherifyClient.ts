@@ -5,9 +5,12 @@
  *
  * @since 0.1.0
  */
-import { HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
+
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { BufferedGet, type Decoder, ResponseLimit, Sanitize, VoucherifyError } from "@voucherify-effect/core"
 import * as Clock from "effect/Clock"
 import type * as Config from "effect/Config"

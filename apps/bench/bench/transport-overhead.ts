@@ -8,9 +8,9 @@
 import { createRequire } from "node:module"
 import { HttpClient } from "@effect/platform"
 import { AsyncActionList } from "@voucherify-effect/core"
-import { AsyncActions, VoucherifyClient } from "@voucherify-effect/http"
+import { AsyncActions, Pagination, VoucherifyClient } from "@voucherify-effect/http"
 import { NodeTransport } from "@voucherify-effect/node"
-import { Effect, Either, Layer, ManagedRuntime, Redacted, Scope, Stream } from "effect"
+import { Effect, Either, Layer, ManagedRuntime, Option, Redacted, Scope, Stream } from "effect"
 import { paginate, undiciFloor } from "./contenders.js"
 import { startEmulator } from "./emulator.js"
 import { median } from "./stats.js"
@@ -177,6 +177,29 @@ const variants: ReadonlyArray<readonly [string, () => Promise<unknown>]> = [
             })
           )
         )
+      )
+  ],
+  [
+    "VoucherifyClient.get (decodeJson) + Pagination.advance, Effect loop",
+    () =>
+      runtime.runPromise(
+        Effect.gen(function* () {
+          const client = yield* VoucherifyClient.VoucherifyClient
+          let cursor: Pagination.Cursor = Pagination.start(Option.none())
+          for (;;) {
+            const page = yield* client.get({
+              path: "/v1/async-actions",
+              urlParams: AsyncActionList.toUrlParams({
+                limit: 100,
+                ...Option.match(cursor.endDate, { onNone: () => ({}), onSome: (endDate) => ({ endDate }) })
+              }),
+              decode: AsyncActionList.decodeJson
+            })
+            const step = yield* Pagination.advance(cursor, page, 100)
+            if (Option.isNone(step.next)) return
+            cursor = step.next.value
+          }
+        })
       )
   ],
   ["AsyncActions.stream (the library)", () => runtime.runPromise(Stream.runCount(AsyncActions.stream()))]

@@ -16,6 +16,8 @@ export * as AsyncActionList from "./AsyncActionList.js"
 export * as AsyncActionResult from "./AsyncActionResult.js"
 /** @since 0.1.0 */
 export * as AsyncActionType from "./AsyncActionType.js"
+/** @since 0.3.0 */
+export * as BufferedGet from "./BufferedGet.js"
 /** @since 0.1.0 */
 export * as Decoder from "./Decoder.js"
 /** @since 0.2.0 */

@@ -10,6 +10,7 @@ describe("index", () => {
       "AsyncActionList",
       "AsyncActionResult",
       "AsyncActionType",
+      "BufferedGet",
       "Decoder",
       "Input",
       "IsoDateTime",

@@ -5,10 +5,13 @@
  *
  * @since 0.1.0
  */
-import { HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
+
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Headers from "@effect/platform/Headers"
-import { type Decoder, ResponseLimit, Sanitize, VoucherifyError } from "@voucherify-effect/core"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { BufferedGet, type Decoder, ResponseLimit, Sanitize, VoucherifyError } from "@voucherify-effect/core"
 import * as Clock from "effect/Clock"
 import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
@@ -41,6 +44,11 @@ export interface GetOptions<A> {
   readonly urlParams?: ReadonlyArray<readonly [string, string]> | undefined
   /** Decodes the text of a 2xx response (core's `decodeJson` functions parse and validate in one pass). */
   readonly decode: (text: string) => Either.Either<A, Decoder.DecodeFailure>
+  /**
+   * The parent of the request's span (default: the current span). Passing it is cheaper than providing it
+   * around the call with `Effect.withParentSpan`, which a stream would pay on every page.
+   */
+  readonly parentSpan?: Tracer.AnySpan | undefined
 }
 
 /**
@@ -124,7 +132,11 @@ export const make = (
     // request leaves no socket open. The platform's own span per request is replaced by a leaner one
     // below (it records every request and response header, ~135 µs of CPU per request measured), and
     // no `traceparent` goes to a third-party API: our trace ids are ours.
-    const http = HttpClient.withScope(yield* HttpClient.HttpClient).pipe(HttpClient.withTracerDisabledWhen(() => true))
+    const transport = yield* HttpClient.HttpClient
+    const http = HttpClient.withScope(transport).pipe(HttpClient.withTracerDisabledWhen(() => true))
+    // The transport's own GET shortcut, when the client in context is a transport that offers one (not a
+    // client some middleware was added to): the same request without platform request/response objects.
+    const bufferedGet = BufferedGet.fromClient(transport)
     const channel = Option.match(config.channel, { onNone: () => userAgent, onSome: (c) => `${userAgent} ${c}` })
     const headers = {
       accept: "application/json",
@@ -138,14 +150,25 @@ export const make = (
     }
     const timeoutMillis = Duration.toMillis(config.requestTimeout)
     const baseOrigin = new URL(config.baseUrl).origin
+    // The base URL's path (e.g. a proxy's prefix); `baseUrl` has no trailing slash.
+    const basePath = config.baseUrl.slice(baseOrigin.length)
     const serverAddress = new URL(config.baseUrl).host
     const secrets = credentials(config.auth)
     const maxResponseBytes = config.maxResponseBytes
 
-    // A transport's body failure: over the size limit (a typed `TooLarge`, not worth retrying), or cut short.
+    // A body that could not be read whole: over the size limit (a typed `TooLarge`, not worth retrying), or
+    // cut short.
+    const bodyError = (path: string, status: number, cause: unknown) =>
+      ResponseLimit.isResponseTooLarge(cause)
+        ? Response.tooLarge({ method: "GET", path, status }, cause)
+        : new VoucherifyError.TransportError({
+            method: "GET",
+            path,
+            reason: transportReason({ reason: "Decode", cause }, secrets)
+          })
     const transportError = (path: string) => (error: HttpClientError.HttpClientError) =>
-      error._tag === "ResponseError" && ResponseLimit.isResponseTooLarge(error.cause)
-        ? Response.tooLarge({ method: "GET", path, status: error.response.status }, error.cause)
+      error._tag === "ResponseError" && error.reason === "Decode"
+        ? bodyError(path, error.response.status, error.cause)
         : new VoucherifyError.TransportError({ method: "GET", path, reason: transportReason(error, secrets) })
 
     // The context every request runs with: no redirect following on fetch, and the body limit when it is
@@ -166,14 +189,12 @@ export const make = (
     const receive = <A>(
       options: GetOptions<A>,
       path: string,
-      response: HttpClientResponse.HttpClientResponse,
+      status: number,
+      headers: Readonly<Record<string, string | undefined>>,
       body: string,
       span: Tracer.Span
     ): Effect.Effect<A, VoucherifyError.VoucherifyError> => {
-      const status = response.status
       span.attribute("http.response.status_code", status)
-      // `headers` is rebuilt on every access of a web Response: read it once.
-      const headers = response.headers
       const remaining = Response.parseRemaining(headers["x-rate-limit-remaining"])
       // The common answer, a 2xx that pauses nobody, needs neither the clock nor the limiter.
       if (status >= 200 && status <= 299 && remaining !== 0) {
@@ -200,50 +221,101 @@ export const make = (
 
     const deadlines = yield* Deadlines.make(config.requestTimeout)
 
-    // One attempt: the request and its body in a request scope closed at the deadline, under its own span
-    // (named like the platform's HTTP client spans; not made the parent of anything, so it costs less).
-    const attempt = <A>(options: GetOptions<A>, path: string): Effect.Effect<A, VoucherifyError.VoucherifyError> =>
-      Spans.use(
-        "http.client GET",
-        {
-          kind: "client",
-          captureStackTrace: false,
-          attributes: { "http.request.method": "GET", "server.address": serverAddress, "url.path": options.path }
-        },
-        (span) => {
-          const request = HttpClientRequest.get(`${config.baseUrl}${options.path}`).pipe(
-            HttpClientRequest.setUrlParams(options.urlParams ?? []),
-            HttpClientRequest.setHeaders(headers)
-          )
-          const exchange = http.execute(request).pipe(
-            Effect.flatMap((response) => {
-              // A transport that followed a redirect anyway: its answer is not the API's.
-              const followed = Body.followedTo(response, baseOrigin)
-              if (followed !== undefined) {
-                return Effect.fail(
-                  new VoucherifyError.UnexpectedStatus({
-                    status: response.status,
-                    method: "GET",
-                    path,
-                    location: Sanitize.sanitize(followed, { maxLength: 200, secrets })
-                  })
-                )
-              }
-              return Effect.flatMap(Body.text(response, maxResponseBytes), (body) =>
-                receive(options, path, response, body, span)
+    const spanOptions = (options: GetOptions<unknown>): Tracer.SpanOptions => ({
+      kind: "client",
+      captureStackTrace: false,
+      attributes: { "http.request.method": "GET", "server.address": serverAddress, "url.path": options.path },
+      ...(options.parentSpan === undefined ? {} : { parent: options.parentSpan })
+    })
+    const onExpired = (path: string) => () => new VoucherifyError.RequestTimeout({ method: "GET", path, timeoutMillis })
+    // An aborted request surfaces from the transport; anything else already had its answer.
+    const isAbort = (error: VoucherifyError.VoucherifyError) => error._tag === "TransportError"
+
+    // One attempt through `HttpClient.execute`: the request and its body in a request scope closed at the
+    // deadline, under its own span (named like the platform's HTTP client spans; not made the parent of
+    // anything, so it costs less).
+    const attemptExecute = <A>(
+      options: GetOptions<A>,
+      path: string
+    ): Effect.Effect<A, VoucherifyError.VoucherifyError> =>
+      Spans.use("http.client GET", spanOptions(options), (span) => {
+        const request = HttpClientRequest.get(`${config.baseUrl}${options.path}`).pipe(
+          HttpClientRequest.setUrlParams(options.urlParams ?? []),
+          HttpClientRequest.setHeaders(headers)
+        )
+        const exchange = http.execute(request).pipe(
+          Effect.flatMap((response) => {
+            // A transport that followed a redirect anyway: its answer is not the API's.
+            const followed = Body.followedTo(response, baseOrigin)
+            if (followed !== undefined) {
+              return Effect.fail(
+                new VoucherifyError.UnexpectedStatus({
+                  status: response.status,
+                  method: "GET",
+                  path,
+                  location: Sanitize.sanitize(followed, { maxLength: 200, secrets })
+                })
               )
-            }),
-            Effect.catchTags({ RequestError: transportError(path), ResponseError: transportError(path) })
+            }
+            // `headers` is rebuilt on every access of a web Response: read it once.
+            const responseHeaders = response.headers
+            return Effect.flatMap(Body.text(response, maxResponseBytes), (body) =>
+              receive(options, path, response.status, responseHeaders, body, span)
+            )
+          }),
+          Effect.catchTags({ RequestError: transportError(path), ResponseError: transportError(path) })
+        )
+        return deadlines.within(exchange, {
+          isAbort,
+          onExpired: onExpired(path),
+          // Set in the same step as the request's scope: one context switch per request.
+          context: requestContext
+        })
+      })
+
+    // One attempt through the transport's `BufferedGet`: the same request, status, headers and bounded body,
+    // with one promise and no platform objects; aborted through its signal at the deadline.
+    const attemptBuffered =
+      (send: BufferedGet.BufferedGet) =>
+      <A>(options: GetOptions<A>, path: string): Effect.Effect<A, VoucherifyError.VoucherifyError> =>
+        Spans.use("http.client GET", spanOptions(options), (span) =>
+          deadlines.withinSignal(
+            (signal) =>
+              Effect.flatMap(
+                Effect.withFiberRuntime<BufferedGet.Answer, VoucherifyError.TransportError>((fiber) =>
+                  Effect.async((resume) => {
+                    send({
+                      origin: baseOrigin,
+                      path: `${basePath}${options.path}${query(options.urlParams)}`,
+                      headers,
+                      signal,
+                      maxResponseBytes,
+                      context: fiber.currentContext
+                    }).then(
+                      (answer) => resume(Effect.succeed(answer)),
+                      (cause: unknown) =>
+                        resume(
+                          Effect.fail(
+                            new VoucherifyError.TransportError({
+                              method: "GET",
+                              path,
+                              reason: transportReason({ reason: "Transport", cause }, secrets)
+                            })
+                          )
+                        )
+                    )
+                  })
+                ),
+                (answer) =>
+                  answer.body._tag === "Read"
+                    ? receive(options, path, answer.status, answer.headers, answer.body.text, span)
+                    : Effect.fail(bodyError(path, answer.status, answer.body.cause))
+              ),
+            { isAbort, onExpired: onExpired(path) }
           )
-          return deadlines.within(exchange, {
-            // An aborted request surfaces from the transport; anything else already had its answer.
-            isAbort: (error) => error._tag === "TransportError",
-            onExpired: () => new VoucherifyError.RequestTimeout({ method: "GET", path, timeoutMillis }),
-            // Set in the same step as the request's scope: one context switch per request.
-            context: requestContext
-          })
-        }
-      )
+        )
+
+    const attempt = bufferedGet === undefined ? attemptExecute : attemptBuffered(bufferedGet)
 
     const logFailure = (path: string, error: VoucherifyError.VoucherifyError) =>
       Effect.logDebug("Voucherify request failed").pipe(
@@ -286,6 +358,10 @@ const replayFailure = <A, E>(first: E, effect: Effect.Effect<A, E>): Effect.Effe
     return Effect.fail(first)
   })
 }
+
+// The query string as `HttpClientRequest.setUrlParams` would send it (URLSearchParams' encoding).
+const query = (params: GetOptions<unknown>["urlParams"]): string =>
+  params === undefined || params.length === 0 ? "" : `?${new URLSearchParams(params as Array<[string, string]>)}`
 
 const displayPath = (options: GetOptions<unknown>): string => {
   const query = (options.urlParams ?? []).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&")

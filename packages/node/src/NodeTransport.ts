@@ -26,7 +26,7 @@ import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import type * as Undici from "@effect/platform-node/Undici"
-import { ResponseLimit } from "@voucherify-effect/core"
+import { BufferedGet, ResponseLimit } from "@voucherify-effect/core"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -35,13 +35,15 @@ import { type Body, BufferedResponse } from "./internal/bufferedResponse.js"
 type RequestBody = Exclude<Undici.Dispatcher.DispatchOptions["body"], undefined>
 
 /**
- * The client on a given undici `Dispatcher` (an `Agent`, a `Pool`, a `MockAgent`...).
+ * The client on a given undici `Dispatcher` (an `Agent`, a `Pool`, a `MockAgent`...). It also offers the
+ * Voucherify client's GET shortcut (`BufferedGet`): the same request and the same bounded body read,
+ * without `@effect/platform`'s request and response objects.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient =>
-  HttpClient.make((request, url, signal, fiber) => {
+export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
+  const client = HttpClient.make((request, url, signal, fiber) => {
     const context = fiber.currentContext
     const options = Context.getOrElse(context, NodeHttpClient.UndiciRequestOptions, () => ({}))
     const limit = Context.get(context, ResponseLimit.MaxResponseBytes)
@@ -49,19 +51,13 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient =>
       Effect.tryPromise({
         try: () =>
           dispatcher
-            .request({
-              ...options,
-              signal,
-              method: request.method,
-              headers,
-              origin: url.origin,
-              path: url.pathname + url.search,
-              body,
-              // Deadlines are the caller's (Effect timeouts, the signal), not undici's.
-              headersTimeout: 60 * 60 * 1000,
-              bodyTimeout: 0
-            })
-            .then((response) => readWhole(request, response, limit)),
+            .request(requestOptions(options, signal, request.method, headers, url.origin, url.pathname + url.search, body))
+            .then(
+              (response) =>
+                readWhole(response, limit).then(
+                  (body) => new BufferedResponse(request, response.statusCode, response.headers, body)
+                )
+            ),
         catch: (cause) => new HttpClientError.RequestError({ request, reason: "Transport", cause })
       })
     const body = request.body
@@ -82,6 +78,66 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient =>
         return Effect.flatMap(NodeStream.toReadable(body.stream), send)
     }
   })
+  const bufferedGet: BufferedGet.BufferedGet = (request) =>
+    dispatcher
+      .request(
+        requestOptions(
+          Context.getOrElse(request.context, NodeHttpClient.UndiciRequestOptions, () => ({})),
+          request.signal,
+          "GET",
+          request.headers,
+          request.origin,
+          request.path,
+          null
+        )
+      )
+      .then((response) =>
+        readWhole(response, request.maxResponseBytes).then(
+          (body): BufferedGet.Answer => ({
+            status: response.statusCode,
+            headers: joinHeaders(response.headers),
+            body: body._tag === "Read" ? { _tag: "Read", text: utf8.decode(body.bytes) } : body
+          })
+        )
+      )
+  return Object.assign(client, { [BufferedGet.TypeId]: bufferedGet })
+}
+
+const requestOptions = (
+  options: Partial<Undici.Dispatcher.RequestOptions>,
+  signal: AbortSignal,
+  method: string,
+  headers: Readonly<Record<string, string>>,
+  origin: string,
+  path: string,
+  body: RequestBody | null
+): Undici.Dispatcher.RequestOptions => ({
+  ...options,
+  signal,
+  method: method as Undici.Dispatcher.HttpMethod,
+  headers,
+  origin,
+  path,
+  body,
+  // Deadlines are the caller's (Effect timeouts, the signal), not undici's.
+  headersTimeout: 60 * 60 * 1000,
+  bodyTimeout: 0
+})
+
+// Like `Response.text()`: UTF-8, a leading byte order mark dropped, malformed bytes replaced.
+const utf8 = new TextDecoder()
+
+// Header names come lower-case from undici; a repeated header is joined as `Headers.fromInput` does.
+const joinHeaders = (
+  headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+): Record<string, string | undefined> => {
+  const out: Record<string, string | undefined> = {}
+  for (const name in headers) {
+    const value = headers[name]
+    if (value !== undefined) out[name] = typeof value === "string" ? value : value.join(", ")
+  }
+  return out
+}
 
 const encodeForm = (request: HttpClientRequest.HttpClientRequest, form: FormData) =>
   Effect.tryPromise({
@@ -99,24 +155,19 @@ const encodeForm = (request: HttpClientRequest.HttpClientRequest, form: FormData
 // gives a response (status and headers are known); its body accessors fail with a `ResponseError`, as
 // they would with a streaming client. A body over the limit is not read further: destroying undici's
 // body aborts the request and closes its connection.
-const readWhole = (
-  request: HttpClientRequest.HttpClientRequest,
-  response: Undici.Dispatcher.ResponseData,
-  limit: number
-): Promise<BufferedResponse> => {
-  const answer = (body: Body) => new BufferedResponse(request, response.statusCode, response.headers, body)
+const readWhole = (response: Undici.Dispatcher.ResponseData, limit: number): Promise<Body> => {
   const body = response.body
   const header = response.headers["content-length"]
   const declared = typeof header === "string" && /^\d{1,16}$/.test(header) ? Number(header) : undefined
   if (declared !== undefined) {
     if (declared > limit) {
       body.destroy()
-      return Promise.resolve(answer({ _tag: "Failed", cause: new ResponseLimit.ResponseTooLarge({ limit, declared }) }))
+      return Promise.resolve({ _tag: "Failed", cause: new ResponseLimit.ResponseTooLarge({ limit, declared }) })
     }
     // undici delivers exactly Content-Length bytes (more is a protocol error): read them in one go.
     return body.bytes().then(
-      (bytes) => answer({ _tag: "Read", bytes }),
-      (cause: unknown) => answer({ _tag: "Failed", cause })
+      (bytes): Body => ({ _tag: "Read", bytes }),
+      (cause: unknown): Body => ({ _tag: "Failed", cause })
     )
   }
   // No length announced (chunked, or until close): count the bytes as they come.
@@ -125,7 +176,7 @@ const readWhole = (
     let size = 0
     const settle = (result: Body) => {
       body.removeAllListeners("data")
-      resolve(answer(result))
+      resolve(result)
     }
     body.on("data", (chunk: Buffer) => {
       size += chunk.length

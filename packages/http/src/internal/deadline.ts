@@ -13,8 +13,12 @@ import * as Scope from "effect/Scope"
 
 interface Entry {
   readonly deadline: number
-  /** Dropped once the request is over, so the queue keeps no request alive until its deadline. */
+  /**
+   * What the deadline aborts: a request scope (closing it aborts the request), or the request's own
+   * AbortController. Dropped once the request is over, so the queue keeps no request alive until its deadline.
+   */
   scope: Scope.CloseableScope | undefined
+  controller: AbortController | undefined
   done: boolean
   expired: boolean
 }
@@ -36,6 +40,14 @@ export interface Deadlines {
       readonly context?: ((context: Context.Context<never>) => Context.Context<never>) | undefined
     }
   ) => Effect.Effect<A, E | E2, Exclude<R, Scope.Scope>>
+  /**
+   * As `within`, for a request that takes an `AbortSignal` instead of a scope: the signal is aborted at the
+   * deadline, and when the request fails or is interrupted.
+   */
+  readonly withinSignal: <A, E, E2>(
+    request: (signal: AbortSignal) => Effect.Effect<A, E>,
+    options: { readonly isAbort: (error: E) => boolean; readonly onExpired: () => E2 }
+  ) => Effect.Effect<A, E | E2>
   /** Entries the watchdog still holds: requests in flight, and finished ones it has not let go yet. */
   readonly held: Effect.Effect<number>
 }
@@ -67,7 +79,11 @@ export const make = (timeout: Duration.Duration): Effect.Effect<Deadlines, never
       while (!entry.done) {
         const now = yield* Clock.currentTimeMillis
         if (entry.deadline <= now) {
-          const scope = entry.scope
+          const { controller, scope } = entry
+          if (controller !== undefined) {
+            entry.expired = true
+            return controller.abort()
+          }
           if (scope === undefined) return
           entry.expired = true
           return yield* Scope.close(scope, Exit.void)
@@ -87,7 +103,7 @@ export const make = (timeout: Duration.Duration): Effect.Effect<Deadlines, never
     ) =>
       Effect.flatMap(Scope.make(), (scope) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          const entry: Entry = { deadline: now + millis, scope, done: false, expired: false }
+          const entry: Entry = { deadline: now + millis, scope, controller: undefined, done: false, expired: false }
           Queue.unsafeOffer(queue, entry)
           return effect.pipe(
             (self) => provideScope(self, scope, options.context),
@@ -106,6 +122,42 @@ export const make = (timeout: Duration.Duration): Effect.Effect<Deadlines, never
         })
       )
 
+    const withinSignal = <A, E, E2>(
+      request: (signal: AbortSignal) => Effect.Effect<A, E>,
+      options: { readonly isAbort: (error: E) => boolean; readonly onExpired: () => E2 }
+    ): Effect.Effect<A, E | E2> =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const controller = new AbortController()
+        const entry: Entry = { deadline: now + millis, scope: undefined, controller, done: false, expired: false }
+        Queue.unsafeOffer(queue, entry)
+        const settle = () => {
+          entry.done = true
+          entry.controller = undefined
+        }
+        return Effect.onExit(
+          Effect.matchEffect(request(controller.signal), {
+            onSuccess: (value) => {
+              settle()
+              return Effect.succeed(value)
+            },
+            onFailure: (error) => {
+              settle()
+              // An answer that arrived is complete; a request that failed on its way may still hold a socket.
+              controller.abort()
+              return Effect.fail(entry.expired && options.isAbort(error) ? options.onExpired() : error)
+            }
+          }),
+          // Interrupted (the caller's timeout, a cancelled fiber) before an outcome: abort the request.
+          () =>
+            entry.done
+              ? Effect.void
+              : Effect.sync(() => {
+                  settle()
+                  controller.abort()
+                })
+        )
+      })
+
     // The entry the watchdog is waiting on has left the queue: count it while it is unfinished. (A queue's
     // size is negative while the watchdog waits in `take`.)
     const held = Effect.map(
@@ -113,5 +165,5 @@ export const make = (timeout: Duration.Duration): Effect.Effect<Deadlines, never
       (queued) => Math.max(0, queued) + (current !== undefined && !current.done ? 1 : 0)
     )
 
-    return { within, held }
+    return { within, withinSignal, held }
   })

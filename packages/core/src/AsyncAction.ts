@@ -74,6 +74,8 @@ const baseFields = {
   object: Schema.optional(Schema.Literal("async_action"))
 }
 
+const hasOwn = Object.prototype.hasOwnProperty
+
 const WireAsyncAction = Schema.Struct({ ...baseFields, result: Schema.optional(Schema.Unknown) })
 
 const TypedAsyncAction = Schema.typeSchema(
@@ -88,8 +90,15 @@ const TypedAsyncAction = Schema.typeSchema(
  */
 export const AsyncAction = Schema.transform(WireAsyncAction, TypedAsyncAction, {
   strict: true,
-  decode: ({ result, ...action }) =>
-    result === undefined ? action : { ...action, result: AsyncActionResult.decodeFor(action.type, result) },
+  // `TypedAsyncAction` validates the value again and builds an object of its own, so a wire value without a
+  // `result` key is passed on as it is: an object rest (`{ result, ...action }`) copies through V8's slow
+  // path, and measured at about a tenth of a GET answer's decoding.
+  decode: (wire) => {
+    if (wire.result !== undefined) return { ...wire, result: AsyncActionResult.decodeFor(wire.type, wire.result) }
+    if (!hasOwn.call(wire, "result")) return wire as Omit<typeof wire, "result">
+    const { result: _, ...action } = wire
+    return action
+  },
   encode: ({ result, ...action }) =>
     result === undefined ? action : { ...action, result: AsyncActionResult.encode(result) }
 }).annotations({ identifier: "AsyncAction" })

@@ -9,7 +9,7 @@ import { FetchHttpClient } from "@effect/platform"
 import { AsyncActionId } from "@voucherify-effect/core"
 import { AsyncActions, VoucherifyClient } from "@voucherify-effect/http"
 import { NodeTransport } from "@voucherify-effect/node"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Either, Layer, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { bundle, denoBin, run } from "../../deno/test/support.js"
 import { actionId, appId, type Served, secretKey, serve } from "./hostile/servers.js"
@@ -50,7 +50,46 @@ const getVia = (url: string, transport: "node" | "fetch") =>
     Effect.runPromise
   )
 
+// A start POST (the workflow package's start step goes through this): a 307 or 308 would have a following
+// client send the same POST, body and credentials included, to the target.
+const postVia = (url: string, transport: "node" | "fetch") =>
+  Effect.flatMap(VoucherifyClient.VoucherifyClient, (client) =>
+    client.post({
+      path: "/v1/vouchers/import",
+      body: { vouchers: [{ code: "A" }] },
+      decode: (text) => Either.right(text)
+    })
+  ).pipe(
+    Effect.flip,
+    Effect.provide(
+      VoucherifyClient.layer({ apiUrl: url, appId, secretKey: Redacted.make(secretKey) }).pipe(
+        Layer.provide(transport === "node" ? NodeTransport.layer : FetchHttpClient.layer)
+      )
+    ),
+    Effect.runPromise
+  )
+
 describe("redirects are never followed", () => {
+  for (const transport of ["node", "fetch"] as const) {
+    it(`a POST answered 307 or 308 on ${transport}: sent once, never to the target`, async () => {
+      for (const status of [307, 308]) {
+        for (const [kind, location] of Object.entries(targets())) {
+          const origin = await redirecting(status, location)
+          try {
+            const before = target.requests.length
+            const error = await postVia(origin.url, transport)
+            expect(error._tag, kind).toBe("UnexpectedStatus")
+            expect(error.message).not.toContain(secretKey)
+            expect(target.requests.length, `${kind}: the target saw a request`).toBe(before)
+            expect(origin.requests).toHaveLength(1)
+          } finally {
+            await origin.close()
+          }
+        }
+      }
+    })
+  }
+
   for (const status of [301, 302, 303, 307, 308]) {
     for (const transport of ["node", "fetch"] as const) {
       it(`${status} on ${transport}`, async () => {

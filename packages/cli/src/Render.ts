@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { AsyncAction, type AsyncActionResult, Sanitize } from "@voucherify-effect/core"
+import { AsyncAction, type AsyncActionResult, AsyncActionType, Sanitize } from "@voucherify-effect/core"
 import { DateTime } from "effect"
 
 /**
@@ -111,6 +111,10 @@ const maxListed = 5
 // no second line, at most 200 characters.
 const clean = (text: string): string => Sanitize.sanitize(text, { maxLength: 200 })
 
+// A type the library does not know is the server's text too (any string up to 200 characters).
+const typeOf = (action: AsyncAction.AsyncAction): string =>
+  AsyncActionType.isKnown(action.type) ? action.type : clean(action.type)
+
 const describeFailure = (row: AsyncActionResult.ImportFailure): string =>
   clean(
     [
@@ -199,7 +203,7 @@ export const summary = (action: AsyncAction.AsyncAction, style: Style): Array<st
       : dim(style, ` (operation ${action.operationStatus})`)
   const lines = [
     bold(style, action.id),
-    row("type", action.type),
+    row("type", typeOf(action)),
     row("status", `${status(action, style)}${operation}`),
     row("progress", `${bar(progress, 20)} ${progress}%`),
     row("created", iso(action.createdAt))
@@ -250,7 +254,7 @@ export const tableRow = (action: AsyncAction.AsyncAction, style: Style): string 
   const progress = action.progress === undefined ? "-" : `${action.progress}%`
   return [
     cell(action.id, columns[0][1]),
-    cell(action.type, columns[1][1]),
+    cell(typeOf(action), columns[1][1]),
     statusCell,
     cell(progress, columns[3][1]),
     iso(action.createdAt)
@@ -319,7 +323,7 @@ export const progressLine = (
 export const progressText = (action: AsyncAction.AsyncAction): string => {
   const progress = action.progress === undefined ? "" : ` ${action.progress}%`
   const operation = action.operationStatus === undefined ? "" : ` operation=${action.operationStatus}`
-  return `${action.id} ${action.type} ${action.status}${progress}${operation}`
+  return `${action.id} ${typeOf(action)} ${action.status}${progress}${operation}`
 }
 
 // Cuts a string with ANSI sequences to `width` visible characters (then resets styles).

@@ -63,6 +63,27 @@ describe("Render", () => {
     expect(Render.tableRow(running, Render.plain)).not.toContain("\x1b")
   })
 
+  it("a type the library does not know is shown sanitised: no escape sequence or second line reaches the terminal", () => {
+    const hostile = decode({
+      id: "aa_2afb3d009a55814a48",
+      type: "EVIL\u001b]0;pwned\u0007\u001b[2J\nSECOND LINE\u202e",
+      status: "IN_PROGRESS",
+      created_at: "2024-01-31T12:00:00.000Z",
+      progress: 1,
+      object: "async_action"
+    })
+    const shown = [
+      Render.tableRow(hostile, Render.plain),
+      Render.progressText(hostile),
+      ...Render.summary(hostile, Render.plain)
+    ].join("\n")
+    expect(shown).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/)
+    expect(shown.split("\n")).toHaveLength(2 + Render.summary(hostile, Render.plain).length)
+    expect(shown).toContain("EVIL")
+    // A known type is shown as it is.
+    expect(Render.tableRow(running, Render.plain)).toContain("VOUCHERS.IMPORT ")
+  })
+
   it("table rows line up with the header", () => {
     const header = Render.tableHeader(Render.plain)
     const row = Render.tableRow(running, Render.plain)

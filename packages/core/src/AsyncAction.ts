@@ -13,6 +13,8 @@ import * as AsyncActionResult from "./AsyncActionResult.js"
 import { AsyncActionType } from "./AsyncActionType.js"
 import * as Decoder from "./Decoder.js"
 import { IsoDateTimeUtc } from "./IsoDateTime.js"
+import { compiledCheck } from "./internal/compile.js"
+import { NonNegativeInt } from "./internal/NonNegativeInt.js"
 
 /**
  * @since 0.1.0
@@ -48,7 +50,14 @@ export type OperationStatus = typeof OperationStatus.Type
  * @since 0.1.0
  * @category schemas
  */
-export const Progress = Schema.Int.pipe(Schema.between(0, 100), Schema.annotations({ identifier: "Progress" }))
+export const Progress = Schema.Int.pipe(
+  Schema.between(0, 100),
+  Schema.annotations({
+    identifier: "Progress",
+    // The same test for the compiled decoders (`Number.isSafeInteger` is `Int`'s own).
+    ...compiledCheck((u) => Number.isSafeInteger(u) && (u as number) >= 0 && (u as number) <= 100)
+  })
+)
 
 // The fields every action has, list item or GET-by-id. One definition feeds both sides of the
 // schema below, so the wire shape is written once.
@@ -60,10 +69,12 @@ const baseFields = {
   createdAt: Schema.propertySignature(IsoDateTimeUtc).pipe(Schema.fromKey("created_at")),
   updatedAt: Schema.optional(IsoDateTimeUtc).pipe(Schema.fromKey("updated_at")),
   requestId: Schema.optional(RequestId).pipe(Schema.fromKey("request_id")),
-  processingTime: Schema.optional(Schema.Int.pipe(Schema.nonNegative())).pipe(Schema.fromKey("processing_time")),
+  processingTime: Schema.optional(NonNegativeInt).pipe(Schema.fromKey("processing_time")),
   progress: Schema.optional(Progress),
   object: Schema.optional(Schema.Literal("async_action"))
 }
+
+const hasOwn = Object.prototype.hasOwnProperty
 
 const WireAsyncAction = Schema.Struct({ ...baseFields, result: Schema.optional(Schema.Unknown) })
 
@@ -79,8 +90,15 @@ const TypedAsyncAction = Schema.typeSchema(
  */
 export const AsyncAction = Schema.transform(WireAsyncAction, TypedAsyncAction, {
   strict: true,
-  decode: ({ result, ...action }) =>
-    result === undefined ? action : { ...action, result: AsyncActionResult.decodeFor(action.type, result) },
+  // `TypedAsyncAction` validates the value again and builds an object of its own, so a wire value without a
+  // `result` key is passed on as it is: an object rest (`{ result, ...action }`) copies through V8's slow
+  // path, and measured at about a tenth of a GET answer's decoding.
+  decode: (wire) => {
+    if (wire.result !== undefined) return { ...wire, result: AsyncActionResult.decodeFor(wire.type, wire.result) }
+    if (!hasOwn.call(wire, "result")) return wire as Omit<typeof wire, "result">
+    const { result: _, ...action } = wire
+    return action
+  },
   encode: ({ result, ...action }) =>
     result === undefined ? action : { ...action, result: AsyncActionResult.encode(result) }
 }).annotations({ identifier: "AsyncAction" })

@@ -10,8 +10,7 @@ import * as Schema from "effect/Schema"
 import { type AsyncActionType, resultFamily } from "./AsyncActionType.js"
 import { IsoDateTimeUtc } from "./IsoDateTime.js"
 import { withFallback } from "./internal/compile.js"
-
-const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative())
+import { NonNegativeInt } from "./internal/NonNegativeInt.js"
 
 /**
  * One rejected row of an import. Which fields are present depends on the import type; upstream sends

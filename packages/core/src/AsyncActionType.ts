@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { compiledCheck } from "./internal/compile.js"
 
 /**
  * Every documented type, in the order of the API reference.
@@ -58,7 +59,11 @@ export type KnownAsyncActionType = typeof KnownAsyncActionType.Type
 export const UnknownAsyncActionType = Schema.String.pipe(
   Schema.maxLength(200),
   Schema.brand("UnknownAsyncActionType"),
-  Schema.annotations({ identifier: "UnknownAsyncActionType" })
+  Schema.annotations({
+    identifier: "UnknownAsyncActionType",
+    // The same test for the compiled decoders.
+    ...compiledCheck((u) => typeof u === "string" && u.length <= 200)
+  })
 )
 
 /**

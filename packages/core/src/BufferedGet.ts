@@ -25,8 +25,8 @@ export interface Request {
   /** Path and query, already encoded. */
   readonly path: string
   readonly headers: Readonly<Record<string, string>>
-  /** Aborted at the request's deadline or when the calling fiber is interrupted. */
-  readonly signal: AbortSignal
+  /** Aborted at the request's deadline, when the calling fiber is interrupted, or when the request failed. */
+  readonly signal: Abort
   /** The body limit in bytes: past it the transport stops reading and answers `Failed` with `ResponseTooLarge`. */
   readonly maxResponseBytes: number
   /** The calling fiber's context, for transport options provided around a request. */
@@ -56,6 +56,51 @@ export interface Answer {
  * @category models
  */
 export type BufferedGet = (request: Request) => Promise<Answer>
+
+/**
+ * The abort signal of a shortcut request: an `EventEmitter`-style signal (`aborted`, `reason`,
+ * `on`/`once`/`removeListener("abort")`), which undici's `request` and Node's streams accept in place of an
+ * `AbortSignal`. An `AbortController` and its `AbortSignal` cost about a tenth of a request's CPU in the
+ * client (their creation and the garbage collector's work on them, measured in BENCHMARKS.md); this is a
+ * plain object.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export class Abort {
+  aborted = false
+  reason: unknown = undefined
+  private listeners: Array<() => void> | undefined = undefined
+
+  /** Registers a listener for `"abort"` (called at most once). */
+  on(event: "abort", listener: () => void): this {
+    if (event === "abort") (this.listeners ??= []).push(listener)
+    return this
+  }
+
+  /** Same as `on`: an abort happens once. */
+  once(event: "abort", listener: () => void): this {
+    return this.on(event, listener)
+  }
+
+  removeListener(event: "abort", listener: () => void): this {
+    if (event === "abort" && this.listeners !== undefined) {
+      const at = this.listeners.indexOf(listener)
+      if (at !== -1) this.listeners.splice(at, 1)
+    }
+    return this
+  }
+
+  /** Aborts once: sets `aborted` and `reason`, then calls the listeners registered so far. */
+  abort(reason: unknown = new Error("This operation was aborted")): void {
+    if (this.aborted) return
+    this.aborted = true
+    this.reason = reason
+    const listeners = this.listeners
+    this.listeners = undefined
+    if (listeners !== undefined) for (const listener of listeners) listener()
+  }
+}
 
 /**
  * @since 0.3.0

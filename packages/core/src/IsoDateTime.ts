@@ -9,6 +9,7 @@ import * as DateTime from "effect/DateTime"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import { CompiledAnnotationId, Fail } from "./internal/compile.js"
 
 const dateOnly = /^(\d{4})-(\d{2})-(\d{2})$/
 const dateTime = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/
@@ -33,11 +34,27 @@ const ProtoFastUtc: object = Object.create(ProtoUtc, {
   }
 })
 
-// A `DateTime.Utc` at `epochMillis` (a finite number): every timestamp this package decodes is built here.
-const makeUtc = (epochMillis: number): DateTime.Utc => {
-  const self = Object.create(ProtoFastUtc) as { epochMillis: number }
-  self.epochMillis = epochMillis
-  return self as unknown as DateTime.Utc
+// A `DateTime.Utc` at `epochMillis` (a finite number): every timestamp this package decodes is built here,
+// by a constructor rather than `Object.create` (V8 allocates its instances inline, with their final shape).
+// `FastUtc.prototype` is `ProtoFastUtc` itself, so the value is the same: that prototype, one own property.
+const FastUtc = function (this: { epochMillis: number }, epochMillis: number) {
+  this.epochMillis = epochMillis
+} as unknown as new (
+  epochMillis: number
+) => DateTime.Utc
+FastUtc.prototype = ProtoFastUtc
+
+const makeUtc = (epochMillis: number): DateTime.Utc => new FastUtc(epochMillis)
+
+// What the Schema decoder below gives for `input` (a string, parsed; then `DateTimeUtcFromSelf`, which every
+// `makeUtc` value passes), in one call instead of two steps with an `Either` each; `Fail` where it fails, so
+// the Schema decoder runs and reports. The compiled list and action decoders call it for every timestamp.
+const compiledDecode = (input: unknown): DateTime.Utc | typeof Fail => {
+  if (typeof input !== "string") return Fail
+  const fast = canonical(input)
+  if (!Number.isNaN(fast)) return makeUtc(fast)
+  const millis = parseMillis(input)
+  return typeof millis === "string" ? Fail : makeUtc(millis)
 }
 
 const FORMAT = "must be an ISO 8601 date-time (2024-01-31T12:00:00.000Z) or date (2024-01-31)"
@@ -52,15 +69,24 @@ const daysInMonth = (year: number, month: number): number =>
       ? 30
       : 31
 
-// Reads `n` ASCII digits at `at`; -1 if any is not a digit.
-const digits = (s: string, at: number, n: number): number => {
-  let value = 0
-  for (let i = at; i < at + n; i++) {
-    const d = s.charCodeAt(i) - 48
-    if (d < 0 || d > 9) return -1
-    value = value * 10 + d
-  }
-  return value
+// Two ASCII digits at `at` as 0..99, or -1 when either is not a digit (small-integer arithmetic only).
+const twoDigits = (s: string, at: number): number => {
+  const tens = s.charCodeAt(at) - 48
+  const ones = s.charCodeAt(at + 1) - 48
+  return tens >>> 0 > 9 || ones >>> 0 > 9 ? -1 : tens * 10 + ones
+}
+
+// Days from 1970-01-01 to a calendar date of the proleptic Gregorian calendar (years 1970..9999, month 1..12,
+// a valid day), by whole-number arithmetic: what `Date.UTC` computes, without the call and its conversions
+// (years counted from March, so that the leap day ends a year; every quotient here is of positive numbers,
+// so `| 0` is the floor). Pinned against `Date.UTC` in the tests.
+const daysFromCivil = (year: number, month: number, day: number): number => {
+  const y = month <= 2 ? year - 1 : year
+  const era = (y / 400) | 0
+  const yearOfEra = y - era * 400
+  const dayOfYear = (((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) | 0) + day - 1
+  const dayOfEra = yearOfEra * 365 + ((yearOfEra / 4) | 0) - ((yearOfEra / 100) | 0) + dayOfYear
+  return era * 146097 + dayOfEra - 719468
 }
 
 // `YYYY-MM-DDTHH:MM:SS.sssZ` (what the API and `Date#toISOString` write), years 1970..9999.
@@ -78,16 +104,30 @@ const canonical = (s: string): number => {
   ) {
     return Number.NaN
   }
-  const year = digits(s, 0, 4)
-  const month = digits(s, 5, 2)
-  const day = digits(s, 8, 2)
-  const hour = digits(s, 11, 2)
-  const minute = digits(s, 14, 2)
-  const second = digits(s, 17, 2)
-  const millis = digits(s, 20, 3)
+  const century = twoDigits(s, 0)
+  const yearOfCentury = twoDigits(s, 2)
+  const month = twoDigits(s, 5)
+  const day = twoDigits(s, 8)
+  const hour = twoDigits(s, 11)
+  const minute = twoDigits(s, 14)
+  const second = twoDigits(s, 17)
+  const centis = twoDigits(s, 20)
+  const lastDigit = s.charCodeAt(22) - 48
+  // Any -1 (a non-digit) makes the bitwise or negative.
+  if ((century | yearOfCentury | month | day | hour | minute | second | centis) < 0 || lastDigit >>> 0 > 9) {
+    return Number.NaN
+  }
+  const year = century * 100 + yearOfCentury
   if (year < 1970 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return Number.NaN
-  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || millis < 0) return Number.NaN
-  return Date.UTC(year, month - 1, day, hour, minute, second, millis)
+  if (hour > 23 || minute > 59 || second > 59) return Number.NaN
+  return (
+    daysFromCivil(year, month, day) * 86_400_000 +
+    hour * 3_600_000 +
+    minute * 60_000 +
+    second * 1000 +
+    centis * 10 +
+    lastDigit
+  )
 }
 
 /**
@@ -145,4 +185,4 @@ export const IsoDateTimeUtc: Schema.Schema<DateTime.Utc, string> = Schema.transf
     },
     encode: (date) => ParseResult.succeed(DateTime.formatIso(date))
   }
-).annotations({ identifier: "IsoDateTimeUtc" })
+).annotations({ identifier: "IsoDateTimeUtc", [CompiledAnnotationId]: compiledDecode })

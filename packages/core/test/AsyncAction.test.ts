@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { DateTime, Effect, Either, ParseResult, Schema } from "effect"
 import * as fc from "fast-check"
 import * as AsyncAction from "../src/AsyncAction.js"
+import * as AsyncActionResult from "../src/AsyncActionResult.js"
 import { compile, Fail } from "../src/internal/compile.js"
 import { agreementWith, asJson, getExamples, mutate, normalize, wireActionArb, wireListItemArb } from "./helpers.js"
 
@@ -175,6 +176,29 @@ describe("AsyncAction", () => {
     const item = Either.getOrThrow(decodeItem(stray))
     expect(item.result).toStrictEqual({ _tag: "Unrecognized", raw: stray.result })
     expect(asJson(encodeItem(item))).toStrictEqual(stray)
+  })
+
+  it("a result is typed by the action's type; without one (absent, or a key holding undefined) none is kept", () => {
+    const decodeItem = Schema.decodeUnknownEither(AsyncAction.AsyncActionListItem)
+    fc.assert(
+      fc.property(wireActionArb, fc.boolean(), (json, undefinedResult) => {
+        const input = json.result === undefined && undefinedResult ? { ...json, result: undefined } : json
+        for (const decode of [schemaDecode, AsyncAction.decodeUnknownEither]) {
+          const action = Either.getOrThrow(decode(input))
+          if (json.result === undefined) {
+            expect(Object.keys(action)).not.toContain("result")
+            // The list item schema has no whole-object step: an independent account of the other fields.
+            expect(normalize(action)).toStrictEqual(normalize(Either.getOrThrow(decodeItem(json))))
+          } else {
+            expect(action.result).toStrictEqual(AsyncActionResult.decodeFor(action.type, json.result))
+            const { result: _, ...rest } = json
+            const { result: __, ...fields } = action
+            expect(normalize(fields)).toStrictEqual(normalize(Either.getOrThrow(decodeItem(rest))))
+          }
+        }
+      }),
+      { numRuns: 300 }
+    )
   })
 
   describe("isTerminal / outcome", () => {

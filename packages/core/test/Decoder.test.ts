@@ -26,13 +26,24 @@ const schemas = {
     decode: (s) => Effect.succeed(s.toUpperCase()),
     encode: (s) => Effect.succeed(s.toLowerCase())
   }),
-  dates: Schema.Struct({ at: Schema.DateTimeUtc, also: Schema.optional(Schema.Date) })
+  dates: Schema.Struct({ at: Schema.DateTimeUtc, also: Schema.optional(Schema.Date) }),
+  // Unions of tests, nested: flattened, string literals tested last (more than four: one set lookup).
+  nestedUnion: Schema.Union(
+    Schema.Literal("A", "B", "C", "D", "E"),
+    Schema.Union(Schema.String.pipe(Schema.maxLength(1)), Schema.Number.pipe(Schema.int())),
+    Schema.Null
+  ),
+  // Parse options of its own: never compiled (the slow path decides).
+  ownOptions: Schema.Struct({ a: Schema.optional(Schema.String) }).annotations({
+    parseOptions: { onExcessProperty: "error" }
+  })
 } as const
 
 const input = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.record(
-    { a: fc.string(), bee: fc.oneof(fc.double(), fc.string()), c: fc.string({ maxLength: 3 }) },
+    // `bee: undefined` is an own key (decoded as present), unlike a missing one.
+    { a: fc.string(), bee: fc.oneof(fc.double(), fc.string(), fc.constant(undefined)), c: fc.string({ maxLength: 3 }) },
     { requiredKeys: [] }
   ),
   fc.record({ _tag: fc.constantFrom("A", "B", "C"), value: fc.oneof(fc.double(), fc.string()) }),
@@ -74,12 +85,46 @@ describe("Decoder", () => {
     expect(Either.getOrThrow(Decoder.make(schemas.effectful).decodeUnknownEither("abc"))).toBe("ABC")
     expect(compile(schemas.overlapping.ast)({ a: "x", b: 1 })).toBe(Fail)
     expect(compile(schemas.record.ast)({ a: 1 })).toBe(Fail)
+    expect(compile(schemas.ownOptions.ast)({ a: "x", b: 1 })).toBe(Fail)
+    expect(Either.isLeft(Decoder.make(schemas.ownOptions).decodeUnknownEither({ a: "x", b: 1 }))).toBe(true)
+  })
+
+  it("exact mode (onExcessProperty: error): any own key the struct does not declare is not certain", () => {
+    const exact = { onExcessProperty: "error" } as const
+    const schema = Schema.Struct({ a: Schema.String, b: Schema.optional(Schema.Number) })
+    const slow = Schema.decodeUnknownEither(schema, exact)
+    const fast = compile(schema.ast, exact)
+    const generic = compile(schema.ast, exact, false)
+    const hidden = Object.defineProperty({ a: "x" }, "c", { value: 1, enumerable: false })
+    const inputs: ReadonlyArray<unknown> = [
+      { a: "x" },
+      { a: "x", b: 1 },
+      { a: "x", b: undefined },
+      { a: "x", c: 1 },
+      { a: "x", b: 1, c: undefined },
+      { a: "x", [Symbol.for("s")]: 1 },
+      hidden
+    ]
+    for (const u of inputs) {
+      const expected = slow(u)
+      for (const compiled of [fast, generic]) {
+        const raw = compiled(u)
+        if (raw !== Fail) expect(expected).toStrictEqual(Either.right(raw))
+      }
+    }
+    expect(fast({ a: "x", b: 1 })).toStrictEqual({ a: "x", b: 1 })
+    expect(fast({ a: "x", c: 1 })).toBe(Fail)
+    expect(fast({ a: "x", [Symbol.for("s")]: 1 })).toBe(Fail)
   })
 
   it("takes the fast path for what it compiles", () => {
     expect(compile(schemas.struct.ast)({ a: "x", bee: 1, c: "3" })).toStrictEqual({ a: "x", b: 1, c: 3 })
+    expect(compile(schemas.struct.ast)({ a: "x", bee: undefined })).toStrictEqual({ a: "x", b: undefined, c: 7 })
+    expect(compile(schemas.struct.ast)({ a: "x" })).toStrictEqual({ a: "x", c: 7 })
     expect(compile(schemas.tagged.ast)({ _tag: "B", value: "v" })).toStrictEqual({ _tag: "B", value: "v" })
     expect(compile(schemas.array.ast)([{ n: 1 }, { n: 9 }])).toStrictEqual([{ n: 1 }, { n: 9 }])
+    for (const u of ["C", "x", 7, null]) expect(compile(schemas.nestedUnion.ast)(u)).toBe(u)
+    for (const u of ["xy", 7.5, undefined]) expect(compile(schemas.nestedUnion.ast)(u)).toBe(Fail)
   })
 
   it("decodeJson: MalformedJson for text that is not JSON, ParseError for the wrong shape", () => {

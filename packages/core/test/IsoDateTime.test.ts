@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { DateTime, Either, Equal, Hash, Schema } from "effect"
 import * as fc from "fast-check"
 import * as IsoDateTime from "../src/IsoDateTime.js"
+import { timestampFieldsArb, timestampText } from "./helpers.js"
 
 const iso = (result: Either.Either<DateTime.Utc, string>) => Either.map(result, DateTime.formatIso)
 
@@ -13,6 +14,37 @@ describe("IsoDateTime", () => {
         expect(iso(IsoDateTime.parse(text))).toStrictEqual(Either.right(text))
       }),
       { numRuns: 2000 }
+    )
+  })
+
+  it("the canonical form counts days as Date.UTC does, on every day from 1970 to 9999", () => {
+    const last = Date.UTC(9999, 11, 31)
+    let checked = 0
+    // Each day at a time of day that changes from day to day (hour, minute, second and millis all vary).
+    for (let day = 0, ms = 0; ms <= last; day++, ms = day * 86_400_000) {
+      const at = ms + ((day * 7_919_993) % 86_400_000)
+      const text = new Date(at).toISOString()
+      const parsed = IsoDateTime.parse(text)
+      if (!(Either.isRight(parsed) && parsed.right.epochMillis === at)) {
+        expect.fail(`${text}: ${JSON.stringify(Either.map(parsed, (d) => d.epochMillis))}, expected ${at}`)
+      }
+      checked++
+    }
+    expect(checked).toBe(Date.UTC(9999, 11, 31) / 86_400_000 + 1)
+  }, 60_000)
+
+  it("the canonical form is refused exactly where it is not a real instant", () => {
+    fc.assert(
+      fc.property(timestampFieldsArb, (f) => {
+        const text = timestampText(f)
+        // The oracle: the text is what Date writes for the instant its fields name.
+        const instant = Date.UTC(f.year, f.month - 1, f.day, f.hour, f.minute, f.second, f.millis)
+        const valid = new Date(instant).toISOString() === text
+        const parsed = IsoDateTime.parse(text)
+        expect(Either.isRight(parsed)).toBe(valid)
+        if (Either.isRight(parsed)) expect(parsed.right.epochMillis).toBe(instant)
+      }),
+      { numRuns: 5000 }
     )
   })
 

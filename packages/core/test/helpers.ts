@@ -43,9 +43,27 @@ const optional = <A>(key: string, arb: fc.Arbitrary<A>) =>
     { nil: {} }
   )
 
-const isoDate = fc
+/** A timestamp in the API's canonical form (`Date#toISOString`), years 1970..9999. */
+export const isoDate = fc
   .integer({ min: Date.UTC(1970, 0, 1), max: Date.UTC(9999, 11, 31, 23, 59, 59, 999) })
   .map((ms) => new Date(ms).toISOString())
+
+/** The fields of a canonical-form timestamp, each now and then a little out of range. */
+export const timestampFieldsArb = fc.record({
+  year: fc.integer({ min: 1960, max: 10_000 }),
+  month: fc.integer({ min: 0, max: 13 }),
+  day: fc.integer({ min: 0, max: 32 }),
+  hour: fc.integer({ min: 0, max: 24 }),
+  minute: fc.integer({ min: 0, max: 60 }),
+  second: fc.integer({ min: 0, max: 60 }),
+  millis: fc.integer({ min: 0, max: 999 })
+})
+
+const pad = (n: number, width = 2) => String(n).padStart(width, "0")
+
+/** `YYYY-MM-DDTHH:MM:SS.sss` of the fields, then `zone`. */
+export const timestampText = (f: typeof timestampFieldsArb extends fc.Arbitrary<infer T> ? T : never, zone = "Z") =>
+  `${pad(f.year, 4)}-${pad(f.month)}-${pad(f.day)}T${pad(f.hour)}:${pad(f.minute)}:${pad(f.second)}.${pad(f.millis, 3)}${zone}`
 
 export const idArb = fc.stringMatching(/^aa_[A-Za-z0-9]{1,64}$/)
 export const requestIdArb = fc.stringMatching(/^[\x21-\x7e]{1,128}$/)

@@ -5,9 +5,13 @@
  *
  * @since 0.1.0
  */
-import { HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
+
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Headers from "@effect/platform/Headers"
+import * as HttpBody from "@effect/platform/HttpBody"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { BufferedGet, type Decoder, ResponseLimit, Sanitize, VoucherifyError } from "@voucherify-effect/core"
 import * as Clock from "effect/Clock"
 import type * as Config from "effect/Config"
@@ -49,6 +53,22 @@ export interface GetOptions<A> {
 }
 
 /**
+ * One POST request with a JSON body (an endpoint that starts an async action, say).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface PostOptions<A> {
+  /** Path under the base URL, starting with `/v1/`. */
+  readonly path: string
+  /** The JSON body: a value `JSON.stringify` can encode (anything else is `InvalidInput` on `body`). */
+  readonly body: unknown
+  /** Decodes the text of a 2xx response. */
+  readonly decode: (text: string) => Either.Either<A, Decoder.DecodeFailure>
+  readonly parentSpan?: Tracer.AnySpan | undefined
+}
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -56,6 +76,11 @@ export interface Service {
   readonly config: VoucherifyConfig.VoucherifyConfig
   /** Sends a GET (retried per the current `RetryPolicy`) and decodes the answer. */
   readonly get: <A>(options: GetOptions<A>) => Effect.Effect<A, VoucherifyError.VoucherifyError>
+  /**
+   * Sends a POST once, under the same limiter, deadline, size limit and redirect refusal as `get`, and
+   * decodes the answer. Never retried: a POST that failed on its way may still have taken effect.
+   */
+  readonly post: <A>(options: PostOptions<A>) => Effect.Effect<A, VoucherifyError.VoucherifyError>
 }
 
 /**
@@ -155,18 +180,18 @@ export const make = (
 
     // A body that could not be read whole: over the size limit (a typed `TooLarge`, not worth retrying), or
     // cut short.
-    const bodyError = (path: string, status: number, cause: unknown) =>
+    const bodyError = (method: string, path: string, status: number, cause: unknown) =>
       ResponseLimit.isResponseTooLarge(cause)
-        ? Response.tooLarge({ method: "GET", path, status }, cause)
+        ? Response.tooLarge({ method, path, status }, cause)
         : new VoucherifyError.TransportError({
-            method: "GET",
+            method,
             path,
             reason: transportReason({ reason: "Decode", cause }, secrets)
           })
-    const transportError = (path: string) => (error: HttpClientError.HttpClientError) =>
+    const transportError = (method: string, path: string) => (error: HttpClientError.HttpClientError) =>
       error._tag === "ResponseError" && error.reason === "Decode"
-        ? bodyError(path, error.response.status, error.cause)
-        : new VoucherifyError.TransportError({ method: "GET", path, reason: transportReason(error, secrets) })
+        ? bodyError(method, path, error.response.status, error.cause)
+        : new VoucherifyError.TransportError({ method, path, reason: transportReason(error, secrets) })
 
     // The context every request runs with: no redirect following on fetch, and the body limit when it is
     // not the default (transports read both from the request's context). Computed per request from the
@@ -184,7 +209,8 @@ export const make = (
 
     // What one response means: an API error, a pause for the limiter, or the decoded body.
     const receive = <A>(
-      options: GetOptions<A>,
+      method: string,
+      options: Pick<GetOptions<A>, "decode">,
       path: string,
       status: number,
       headers: Readonly<Record<string, string | undefined>>,
@@ -195,13 +221,10 @@ export const make = (
       const remaining = Response.parseRemaining(headers["x-rate-limit-remaining"])
       // The common answer, a 2xx that pauses nobody, needs neither the clock nor the limiter.
       if (status >= 200 && status <= 299 && remaining !== 0) {
-        return Response.decodeSuccess(
-          { method: "GET", path, status, headers, body, nowMillis: 0, secrets },
-          options.decode
-        )
+        return Response.decodeSuccess({ method, path, status, headers, body, nowMillis: 0, secrets }, options.decode)
       }
       return Effect.flatMap(Clock.currentTimeMillis, (nowMillis) => {
-        const received: Response.Exchange = { method: "GET", path, status, headers, body, nowMillis, secrets }
+        const received: Response.Exchange = { method, path, status, headers, body, nowMillis, secrets }
         return Effect.zipRight(
           limiter.observe({
             status,
@@ -218,13 +241,17 @@ export const make = (
 
     const deadlines = yield* Deadlines.make(config.requestTimeout)
 
-    const spanOptions = (options: GetOptions<unknown>): Tracer.SpanOptions => ({
+    const spanOptions = (
+      method: string,
+      options: Pick<GetOptions<unknown>, "path" | "parentSpan">
+    ): Tracer.SpanOptions => ({
       kind: "client",
       captureStackTrace: false,
-      attributes: { "http.request.method": "GET", "server.address": serverAddress, "url.path": options.path },
+      attributes: { "http.request.method": method, "server.address": serverAddress, "url.path": options.path },
       ...(options.parentSpan === undefined ? {} : { parent: options.parentSpan })
     })
-    const onExpired = (path: string) => () => new VoucherifyError.RequestTimeout({ method: "GET", path, timeoutMillis })
+    const onExpired = (method: string, path: string) => () =>
+      new VoucherifyError.RequestTimeout({ method, path, timeoutMillis })
     // An aborted request surfaces from the transport; anything else already had its answer.
     const isAbort = (error: VoucherifyError.VoucherifyError) => error._tag === "TransportError"
 
@@ -233,13 +260,16 @@ export const make = (
     // anything, so it costs less).
     const attemptExecute = <A>(
       options: GetOptions<A>,
-      path: string
+      path: string,
+      method: "GET" | "POST" = "GET",
+      body?: HttpBody.HttpBody
     ): Effect.Effect<A, VoucherifyError.VoucherifyError> =>
-      Spans.use("http.client GET", spanOptions(options), (span) => {
-        const request = HttpClientRequest.get(`${config.baseUrl}${options.path}`).pipe(
+      Spans.use(`http.client ${method}`, spanOptions(method, options), (span) => {
+        const bare = HttpClientRequest.make(method)(`${config.baseUrl}${options.path}`).pipe(
           HttpClientRequest.setUrlParams(options.urlParams ?? []),
           HttpClientRequest.setHeaders(headers)
         )
+        const request = body === undefined ? bare : HttpClientRequest.setBody(bare, body)
         const exchange = http.execute(request).pipe(
           Effect.flatMap((response) => {
             // A transport that followed a redirect anyway: its answer is not the API's.
@@ -248,7 +278,7 @@ export const make = (
               return Effect.fail(
                 new VoucherifyError.UnexpectedStatus({
                   status: response.status,
-                  method: "GET",
+                  method,
                   path,
                   location: Sanitize.sanitize(followed, { maxLength: 200, secrets })
                 })
@@ -257,14 +287,14 @@ export const make = (
             // `headers` is rebuilt on every access of a web Response: read it once.
             const responseHeaders = response.headers
             return Effect.flatMap(Body.text(response, maxResponseBytes), (body) =>
-              receive(options, path, response.status, responseHeaders, body, span)
+              receive(method, options, path, response.status, responseHeaders, body, span)
             )
           }),
-          Effect.catchTags({ RequestError: transportError(path), ResponseError: transportError(path) })
+          Effect.catchTags({ RequestError: transportError(method, path), ResponseError: transportError(method, path) })
         )
         return deadlines.within(exchange, {
           isAbort,
-          onExpired: onExpired(path),
+          onExpired: onExpired(method, path),
           // Set in the same step as the request's scope: one context switch per request.
           context: requestContext
         })
@@ -275,7 +305,7 @@ export const make = (
     const attemptBuffered =
       (send: BufferedGet.BufferedGet) =>
       <A>(options: GetOptions<A>, path: string): Effect.Effect<A, VoucherifyError.VoucherifyError> =>
-        Spans.use("http.client GET", spanOptions(options), (span) =>
+        Spans.use("http.client GET", spanOptions("GET", options), (span) =>
           deadlines.withinSignal(
             (signal) =>
               Effect.flatMap(
@@ -305,14 +335,15 @@ export const make = (
                 ),
                 (answer) =>
                   answer.body._tag === "Read"
-                    ? receive(options, path, answer.status, answer.headers, answer.body.text, span)
-                    : Effect.fail(bodyError(path, answer.status, answer.body.cause))
+                    ? receive("GET", options, path, answer.status, answer.headers, answer.body.text, span)
+                    : Effect.fail(bodyError("GET", path, answer.status, answer.body.cause))
               ),
-            { isAbort, onExpired: onExpired(path) }
+            { isAbort, onExpired: onExpired("GET", path) }
           )
         )
 
-    const attempt = bufferedGet === undefined ? attemptExecute : attemptBuffered(bufferedGet)
+    const attempt: <A>(options: GetOptions<A>, path: string) => Effect.Effect<A, VoucherifyError.VoucherifyError> =
+      bufferedGet === undefined ? (options, path) => attemptExecute(options, path) : attemptBuffered(bufferedGet)
 
     const logFailure = (path: string, error: VoucherifyError.VoucherifyError) =>
       Effect.logDebug("Voucherify request failed").pipe(
@@ -342,7 +373,29 @@ export const make = (
         )
       })
 
-    return { config, get }
+    const post = <A>(options: PostOptions<A>): Effect.Effect<A, VoucherifyError.VoucherifyError> =>
+      Effect.suspend(() => {
+        // Encoded before anything is sent: a body JSON cannot carry is the caller's error, named as such.
+        let json: string | undefined
+        try {
+          json = JSON.stringify(options.body)
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error)
+          return Effect.fail(
+            new VoucherifyError.InvalidInput({
+              field: "body",
+              reason: `is not JSON-serialisable (${reason.slice(0, 200)})`
+            })
+          )
+        }
+        if (json === undefined) {
+          return Effect.fail(new VoucherifyError.InvalidInput({ field: "body", reason: "is not JSON-serialisable" }))
+        }
+        const path = options.path
+        return limiter.withPermit(attemptExecute(options, path, "POST", HttpBody.text(json, "application/json")))
+      }).pipe(Effect.tapError((error) => logFailure(options.path, error)))
+
+    return { config, get, post }
   })
 
 // An effect that fails with `first` the first time it runs and behaves as `effect` afterwards, so the

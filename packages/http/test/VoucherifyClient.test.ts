@@ -1,9 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { VoucherifyError } from "@voucherify-effect/core"
-import { Cause, type Duration, Effect, Exit, Fiber, Option, Redacted, TestClock } from "effect"
+import { Cause, type Duration, Effect, Either, Exit, Fiber, Option, Redacted, TestClock } from "effect"
 import * as AsyncActions from "../src/AsyncActions.js"
 import { version } from "../src/internal/version.js"
+import * as RateLimit from "../src/RateLimit.js"
 import * as RetryPolicy from "../src/RetryPolicy.js"
+import * as VoucherifyClient from "../src/VoucherifyClient.js"
 import { actionJson, appId, clientLayer, type Reply, recordSpans, scripted, secretKey, validId } from "./support.js"
 
 const getOnce = (reply: Reply | ((i: number) => Reply)) => {
@@ -182,6 +184,66 @@ describe("VoucherifyClient", () => {
       yield* TestClock.adjust("2 seconds")
       const error = yield* Fiber.join(fiber)
       expect(error._tag).toBe("RequestTimeout")
+    })
+  )
+})
+
+describe("post", () => {
+  const post = (body: unknown) =>
+    Effect.flatMap(VoucherifyClient.VoucherifyClient, (client) =>
+      client.post({ path: "/v1/vouchers/import", body, decode: (text) => Either.right(text) })
+    )
+
+  it.effect("sends the JSON body with the client's headers, under the limiter, and decodes the answer", () =>
+    Effect.gen(function* () {
+      const script = scripted(() => ({ status: 202, body: { async_action_id: "aa_1" } }))
+      const limiter = yield* RateLimit.make({ requestsPerMinute: 10 })
+      const answer = yield* post({ vouchers: [{ code: "A-1" }] }).pipe(
+        Effect.provide(clientLayer(script)),
+        Effect.provideService(RateLimit.VoucherifyRateLimiter, limiter)
+      )
+      expect(JSON.parse(answer)).toEqual({ async_action_id: "aa_1" })
+      const [request] = script.requests
+      expect(request?.method).toBe("POST")
+      expect(request?.url.toString()).toBe("https://api.voucherify.io/v1/vouchers/import")
+      expect(JSON.parse(request?.body ?? "")).toEqual({ vouchers: [{ code: "A-1" }] })
+      expect(request?.headers["content-type"]).toBe("application/json")
+      expect(request?.headers["x-app-token"]).toBe(secretKey)
+      expect(yield* limiter.admitted).toBe(1)
+    })
+  )
+
+  it.effect("is never retried: a 503 or a reset is the caller's to judge (the action may have started)", () =>
+    Effect.gen(function* () {
+      for (const reply of [{ status: 503 }, { transport: "connection reset" }] as const) {
+        const script = scripted(() => reply)
+        const error = yield* Effect.flip(post({}).pipe(Effect.provide(clientLayer(script))))
+        expect(VoucherifyError.isTransient(error)).toBe(true)
+        expect(script.requests).toHaveLength(1)
+      }
+    })
+  )
+
+  it.effect("a body JSON cannot carry is InvalidInput on body, before any request", () =>
+    Effect.gen(function* () {
+      const circular: Record<string, unknown> = {}
+      circular.self = circular
+      for (const body of [10n, circular, undefined, () => 1]) {
+        const script = scripted(() => ({ status: 202, body: {} }))
+        const error = yield* Effect.flip(post(body).pipe(Effect.provide(clientLayer(script))))
+        expect(error).toMatchObject({ _tag: "InvalidInput", field: "body" })
+        expect(script.requests).toHaveLength(0)
+      }
+    })
+  )
+
+  it.effect("an API error keeps its typed tag; a 3xx is refused", () =>
+    Effect.gen(function* () {
+      const rejected = scripted(() => ({ status: 400, body: { code: 400, key: "invalid_payload", message: "bad" } }))
+      expect((yield* Effect.flip(post({}).pipe(Effect.provide(clientLayer(rejected)))))._tag).toBe("BadRequest")
+      const moved = scripted(() => ({ status: 307, headers: { location: "https://elsewhere.example/steal" } }))
+      const error = yield* Effect.flip(post({}).pipe(Effect.provide(clientLayer(moved))))
+      expect(error).toMatchObject({ _tag: "UnexpectedStatus", status: 307, location: "https://elsewhere.example" })
     })
   )
 })

@@ -10,8 +10,11 @@ export const secretKey = "sk_test_S3CR3T-VALUE-never-print"
 export const appId = "app-123"
 
 export interface Recorded {
+  readonly method: string
   readonly url: URL
   readonly headers: Readonly<Record<string, string>>
+  /** The request body as text ("" for none). */
+  readonly body: string
   readonly at: number
 }
 
@@ -35,7 +38,8 @@ export const scripted = (handler: (url: URL, index: number) => Reply | Effect.Ef
   const client = HttpClient.make((request: HttpClientRequest.HttpClientRequest, url, signal) =>
     Effect.gen(function* () {
       const at = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
-      requests.push({ url, headers: { ...request.headers }, at })
+      const sent = request.body._tag === "Uint8Array" ? new TextDecoder().decode(request.body.body) : ""
+      requests.push({ method: request.method, url, headers: { ...request.headers }, body: sent, at })
       const produced = handler(url, requests.length - 1)
       const reply = Effect.isEffect(produced) ? yield* produced : produced
       if ("transport" in reply) {

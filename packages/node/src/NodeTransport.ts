@@ -105,7 +105,7 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
 
 const requestOptions = (
   options: Partial<Undici.Dispatcher.RequestOptions>,
-  signal: AbortSignal,
+  signal: AbortSignal | BufferedGet.Abort,
   method: string,
   headers: Readonly<Record<string, string>>,
   origin: string,

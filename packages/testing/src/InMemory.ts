@@ -5,7 +5,10 @@
  *
  * @since 0.1.0
  */
-import { HttpClient, HttpClientError, type HttpClientRequest, HttpClientResponse } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Context, Effect, Layer, type Redacted, Stream } from "effect"
 import type { CreateActionInput, EmulatorOptions, RequestLogEntry } from "./Emulator.js"
 import type * as EmulatorState from "./EmulatorState.js"

@@ -1,12 +1,12 @@
 /**
  * A start step for a durable await: one `POST` to an endpoint that starts an async action (an import, a
- * bulk or metadata update), answered `202 {"async_action_id": "aa_…"}`. It reuses the `VoucherifyClient`'s
- * configuration (base URL, credentials, request timeout) and is sent exactly once: a `POST` that failed
- * may still have started the action, so it is never retried here.
+ * bulk or metadata update), answered `202 {"async_action_id": "aa_…"}`. It is sent through the
+ * `VoucherifyClient` (`post`): its configuration, rate limiter (a fleet's shared budget included), request
+ * timeout, response size limit and redirect refusal. It is sent exactly once: a `POST` that failed may
+ * still have started the action, so it is never retried here.
  *
  * @since 0.1.0
  */
-import type * as HttpClient from "@effect/platform/HttpClient"
 import type { VoucherifyError } from "@voucherify-effect/core"
 import type { VoucherifyClient } from "@voucherify-effect/http"
 import type * as Effect from "effect/Effect"
@@ -33,5 +33,4 @@ export interface PostOptions {
  */
 export const post: (
   options: PostOptions
-) => Effect.Effect<string, VoucherifyError.VoucherifyError, VoucherifyClient.VoucherifyClient | HttpClient.HttpClient> =
-  internal.post
+) => Effect.Effect<string, VoucherifyError.VoucherifyError, VoucherifyClient.VoucherifyClient> = internal.post

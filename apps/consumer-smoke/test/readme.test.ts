@@ -1,9 +1,11 @@
 // The READMEs, followed as a new user would: each README's own `npm i` lines, extracted at test time, run in
 // a fresh npm project outside the workspace with only the `@voucherify-effect/*` names replaced by the packed
 // tarballs (everything else, `effect@^3.22` and friends, comes from the npm registry as printed). Processes
-// run asynchronously: the emulator the examples talk to is served from this process. Then every
-// TypeScript example of that README is type-checked (strict, NodeNext) and run. A README line that stops
-// working (an unpinned `effect` resolving to Effect 4, a missing peer) fails here.
+// run asynchronously: the emulator the examples talk to is served from this process, next to a redis-server
+// of the test's own (the shared rate limiter's example). Then every TypeScript example of that README is
+// type-checked (strict, NodeNext) and run. A README line that stops working fails here: an unpinned `effect`
+// (checked on the line itself: npm may still pick a 3.x for it when the other peers ask for one), a peer range
+// npm refuses, a missing peer, an example that needs a package the lines do not install.
 import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
@@ -144,7 +146,13 @@ describe("README install lines", () => {
         join(project, "package.json"),
         `${JSON.stringify({ name: "readme", private: true, type: "module" })}\n`
       )
-      const npmEnv = { npm_config_audit: "false", npm_config_fund: "false", npm_config_loglevel: "error" }
+      // npm's cached metadata when it has it (a loaded machine; a release newer than the cache is not seen).
+      const npmEnv = {
+        npm_config_audit: "false",
+        npm_config_fund: "false",
+        npm_config_loglevel: "error",
+        npm_config_prefer_offline: "true"
+      }
       for (const line of installLines(markdown)) {
         ok(await runAsync("npm", replaceNames(line, tarballs), project, 240_000, npmEnv), `${readme}: ${line}`)
       }

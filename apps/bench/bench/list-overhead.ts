@@ -6,7 +6,7 @@
  *   tsx bench/list-overhead.ts            (ONLY=<name prefix> runs one variant; ROUNDS=<n>)
  */
 import { HttpClient } from "@effect/platform"
-import { AsyncActionList } from "@voucherify-effect/core"
+import { AsyncActionList, BufferedGet } from "@voucherify-effect/core"
 import { AsyncActions, Pagination, VoucherifyClient } from "@voucherify-effect/http"
 import { Effect, Layer, ManagedRuntime, Option, Redacted, Stream } from "effect"
 import { BufferedResponse } from "../../../packages/node/src/internal/bufferedResponse.js"
@@ -27,8 +27,9 @@ const bodies = [...pages.values()]
 const headers = { "content-type": "application/json; charset=utf-8" }
 const encoder = new TextEncoder()
 const bytes = new Map([...pages].map(([path, text]) => [path, encoder.encode(text)]))
-// NodeTransport's own response class (internal to the node package), so the body is read as it is there.
-const http = HttpClient.make((request, url) => {
+// NodeTransport's own response class (internal to the node package), so the body is read as it is there,
+// and its GET shortcut (`BufferedGet`), which the client takes on NodeTransport: served from memory too.
+const execute = HttpClient.make((request, url) => {
   const body = bytes.get(url.pathname + url.search)
   return Effect.succeed(
     new BufferedResponse(request, body === undefined ? 404 : 200, headers, {
@@ -37,6 +38,15 @@ const http = HttpClient.make((request, url) => {
     })
   )
 })
+const shortcut: BufferedGet.BufferedGet = (request) => {
+  const text = pages.get(request.path)
+  return Promise.resolve({
+    status: text === undefined ? 404 : 200,
+    headers,
+    body: { _tag: "Read", text: text ?? "" }
+  })
+}
+const http = Object.assign(execute, { [BufferedGet.TypeId]: shortcut })
 const layer = AsyncActions.layer.pipe(
   Layer.provideMerge(
     VoucherifyClient.layer({ apiUrl: "http://127.0.0.1:1", appId: "app", secretKey: Redacted.make("sk") })
@@ -59,7 +69,7 @@ const variants: ReadonlyArray<readonly [string, () => Promise<unknown>]> = [
     }
   ],
   [
-    "HttpClient.execute + text + decodeJson, Effect loop",
+    "HttpClient.execute + text + decodeJson, Effect loop (the generic path)",
     () =>
       runtime.runPromise(
         Effect.gen(function* () {

@@ -1,16 +1,17 @@
 /**
  * Diagnosis helper, not part of `pnpm bench`: where a list page's client CPU goes on real sockets, from the
- * floor up to the library's stream, one layer at a time. Every variant walks the emulator's 10 000-action
+ * floor up to the library's stream, one layer at a time (transport, abort signal, Effect runtime, decoding,
+ * the client's span/deadline/limiter, the stream), plus the generic `HttpClient.execute` path for reference. Every variant walks the emulator's 10 000-action
  * history (102 pages) with the same cursor; rounds are interleaved (each round runs every variant, in a
- * seeded random order) and the median CPU per page is printed, with its median ratio to the floor's.
+ * random order drawn per round) and the median CPU per page is printed, with its median ratio to the floor's.
  *   tsx bench/transport-overhead.ts            (ROUNDS=<n>, ONLY=<comma-separated prefixes>)
  */
 import { createRequire } from "node:module"
 import { HttpClient } from "@effect/platform"
-import { AsyncActionList } from "@voucherify-effect/core"
+import { AsyncActionList, BufferedGet } from "@voucherify-effect/core"
 import { AsyncActions, Pagination, VoucherifyClient } from "@voucherify-effect/http"
 import { NodeTransport } from "@voucherify-effect/node"
-import { Effect, Either, Layer, ManagedRuntime, Option, Redacted, Scope, Stream } from "effect"
+import { Context, DateTime, Effect, Either, Layer, ManagedRuntime, Option, Redacted, Stream } from "effect"
 import { paginate, undiciFloor } from "./contenders.js"
 import { startEmulator } from "./emulator.js"
 import { median } from "./stats.js"
@@ -40,24 +41,30 @@ const libraryHeaders = {
 const utf8 = new TextDecoder()
 
 const agent = new undici.Agent()
-const dispatcherLoop = (withSignal: boolean, headers: Record<string, string>) => async (): Promise<number> =>
-  paginate(async (endDate) => {
-    const response = await agent.request({
-      origin,
-      path: pathOf(endDate),
-      method: "GET",
-      headers,
-      body: null,
-      ...(withSignal ? { signal: new AbortController().signal } : {}),
-      headersTimeout: 60 * 60 * 1000,
-      bodyTimeout: 0
+const dispatcherLoop =
+  (signal: "none" | "AbortController" | "BufferedGet.Abort", headers: Record<string, string>) =>
+  async (): Promise<number> =>
+    paginate(async (endDate) => {
+      const response = await agent.request({
+        origin,
+        path: pathOf(endDate),
+        method: "GET",
+        headers,
+        body: null,
+        ...(signal === "AbortController"
+          ? { signal: new AbortController().signal }
+          : signal === "BufferedGet.Abort"
+            ? { signal: new BufferedGet.Abort() }
+            : {}),
+        headersTimeout: 60 * 60 * 1000,
+        bodyTimeout: 0
+      })
+      return JSON.parse(utf8.decode(await response.body.bytes()))
     })
-    return JSON.parse(utf8.decode(await response.body.bytes()))
-  })
 
 interface WirePage {
   readonly async_actions: ReadonlyArray<{ readonly id: string; readonly created_at: string }>
-  readonly has_more?: boolean
+  readonly has_more?: boolean | undefined
 }
 // The same cursor as `paginate`, as an Effect loop (one fiber, no promise per page).
 const walk = <E, R>(fetchPage: (endDate: string | undefined) => Effect.Effect<WirePage, E, R>) =>
@@ -88,127 +95,95 @@ const layer = AsyncActions.layer.pipe(
   Layer.provideMerge(NodeTransport.layer)
 )
 const runtime = ManagedRuntime.make(layer)
+// The same client on the same transport behind a middleware that changes nothing: `HttpClient.execute`
+// with the platform's request and response objects (what every transport but NodeTransport goes through).
+const executeRuntime = ManagedRuntime.make(
+  VoucherifyClient.layer({ apiUrl: emu.url, appId: emu.appId, secretKey: Redacted.make(emu.secretKey) }).pipe(
+    Layer.provide(
+      Layer.effect(
+        HttpClient.HttpClient,
+        Effect.map(HttpClient.HttpClient, (http) => HttpClient.mapRequest(http, (request) => request))
+      ).pipe(Layer.provide(NodeTransport.layer))
+    )
+  )
+)
 const floor = undiciFloor(emu)
+const transport = await runtime.runPromise(HttpClient.HttpClient)
+const bufferedGet = BufferedGet.fromClient(transport)!
+
+// NodeTransport's GET shortcut in one `Effect.async`, as the client calls it; `decode` turns the text into
+// the walk's page.
+const shortcutLoop = (decode: (text: string) => WirePage) => () =>
+  runtime.runPromise(
+    walk((endDate) =>
+      Effect.async<WirePage>((resume) => {
+        bufferedGet({
+          origin,
+          path: pathOf(endDate),
+          headers: libraryHeaders,
+          signal: new BufferedGet.Abort(),
+          maxResponseBytes: 4 * 1024 * 1024,
+          context: Context.empty()
+        }).then((answer) => resume(Effect.succeed(decode(answer.body._tag === "Read" ? answer.body.text : ""))))
+      })
+    )
+  )
+
+// A decoded page, read back as the walk's wire page (the cursor needs only ids and creation times).
+const asWire = (page: AsyncActionList.AsyncActionList): WirePage => ({
+  async_actions: page.asyncActions.map((a) => ({ id: a.id, created_at: DateTime.formatIso(a.createdAt) })),
+  has_more: page.hasMore
+})
+
+const clientLoop = (run: ManagedRuntime.ManagedRuntime<VoucherifyClient.VoucherifyClient, unknown>) => () =>
+  run.runPromise(
+    Effect.flatMap(VoucherifyClient.VoucherifyClient, (client) =>
+      Effect.gen(function* () {
+        let cursor: Pagination.Cursor = Pagination.start(Option.none())
+        let count = 0
+        for (;;) {
+          const page = yield* client.get({
+            path: "/v1/async-actions",
+            urlParams: AsyncActionList.toUrlParams({
+              limit: 100,
+              ...Option.match(cursor.endDate, { onNone: () => ({}), onSome: (endDate) => ({ endDate }) })
+            }),
+            decode: AsyncActionList.decodeJson
+          })
+          const step = yield* Pagination.advance(cursor, page, 100)
+          count += step.fresh.length
+          if (Option.isNone(step.next)) return count
+          cursor = step.next.value
+        }
+      })
+    )
+  )
 
 const variants: ReadonlyArray<readonly [string, () => Promise<unknown>]> = [
   ["floor: undici.request + text + JSON.parse", () => floor.listAll()],
-  ["Agent.request + bytes + TextDecoder + JSON.parse", dispatcherLoop(false, emu.headers)],
-  ["  + the library's five headers", dispatcherLoop(false, libraryHeaders)],
-  ["  + an AbortSignal per request", dispatcherLoop(true, libraryHeaders)],
+  ["Agent.request + bytes + TextDecoder + JSON.parse", dispatcherLoop("none", emu.headers)],
+  ["  + the library's five headers", dispatcherLoop("none", libraryHeaders)],
+  ["  + an AbortController's signal per request", dispatcherLoop("AbortController", libraryHeaders)],
+  ["  + a BufferedGet.Abort per request instead (the library's)", dispatcherLoop("BufferedGet.Abort", libraryHeaders)],
+  ["NodeTransport's BufferedGet in Effect.async + JSON.parse, Effect loop", shortcutLoop((text) => JSON.parse(text))],
   [
-    "NodeTransport HttpClient (request scope left open, tracer off) + text + JSON.parse, Effect loop",
-    () =>
-      runtime.runPromise(
-        Effect.gen(function* () {
-          const client = (yield* HttpClient.HttpClient).pipe(
-            HttpClient.withScope,
-            HttpClient.withTracerDisabledWhen(() => true)
-          )
-          // As the library does: a successful request's scope is dropped, not closed (closing aborts).
-          return yield* walk((endDate) =>
-            Effect.flatMap(Scope.make(), (scope) =>
-              Effect.flatMap(client.get(`${emu.url}${pathOf(endDate)}`, { headers: libraryHeaders }), (r) =>
-                Effect.map(r.text, (text) => JSON.parse(text) as WirePage)
-              ).pipe(Effect.provideService(Scope.Scope, scope))
-            )
-          )
-        })
-      )
+    "  + AsyncActionList.decodeJson instead of JSON.parse",
+    shortcutLoop((text) => asWire(Either.getOrThrow(AsyncActionList.decodeJson(text))))
   ],
-  [
-    "Effect.promise(Agent.request + AbortSignal ...), Effect loop",
-    () =>
-      runtime.runPromise(
-        walk((endDate) =>
-          Effect.promise(() =>
-            agent
-              .request({
-                origin,
-                path: pathOf(endDate),
-                method: "GET",
-                headers: libraryHeaders,
-                body: null,
-                signal: new AbortController().signal,
-                headersTimeout: 60 * 60 * 1000,
-                bodyTimeout: 0
-              })
-              .then(async (response) => JSON.parse(utf8.decode(await response.body.bytes())) as WirePage)
-          )
-        )
-      )
-  ],
-  [
-    "Effect.promise(...) + AsyncActionList.decodeJson, Effect loop",
-    () =>
-      runtime.runPromise(
-        walk((endDate) =>
-          Effect.promise(() =>
-            agent
-              .request({
-                origin,
-                path: pathOf(endDate),
-                method: "GET",
-                headers: libraryHeaders,
-                body: null,
-                signal: new AbortController().signal,
-                headersTimeout: 60 * 60 * 1000,
-                bodyTimeout: 0
-              })
-              .then(async (response) => {
-                const text = utf8.decode(await response.body.bytes())
-                const page = AsyncActionList.decodeJson(text)
-                if (page._tag === "Left") throw new Error("decode")
-                return JSON.parse(text) as WirePage
-              })
-          )
-        )
-      )
-  ],
-  [
-    "VoucherifyClient.get (JSON.parse only), Effect loop",
-    () =>
-      runtime.runPromise(
-        Effect.flatMap(VoucherifyClient.VoucherifyClient, (client) =>
-          walk((endDate) =>
-            client.get({
-              path: "/v1/async-actions",
-              urlParams: [["limit", "100"], ...(endDate === undefined ? [] : [["end_date", endDate] as const])],
-              decode: (text) => Either.right(JSON.parse(text) as WirePage)
-            })
-          )
-        )
-      )
-  ],
-  [
-    "VoucherifyClient.get (decodeJson) + Pagination.advance, Effect loop",
-    () =>
-      runtime.runPromise(
-        Effect.gen(function* () {
-          const client = yield* VoucherifyClient.VoucherifyClient
-          let cursor: Pagination.Cursor = Pagination.start(Option.none())
-          for (;;) {
-            const page = yield* client.get({
-              path: "/v1/async-actions",
-              urlParams: AsyncActionList.toUrlParams({
-                limit: 100,
-                ...Option.match(cursor.endDate, { onNone: () => ({}), onSome: (endDate) => ({ endDate }) })
-              }),
-              decode: AsyncActionList.decodeJson
-            })
-            const step = yield* Pagination.advance(cursor, page, 100)
-            if (Option.isNone(step.next)) return
-            cursor = step.next.value
-          }
-        })
-      )
-  ],
-  ["AsyncActions.stream (the library)", () => runtime.runPromise(Stream.runCount(AsyncActions.stream()))]
+  ["VoucherifyClient.get (decodeJson) + Pagination.advance, Effect loop", clientLoop(runtime)],
+  ["AsyncActions.stream (the library)", () => runtime.runPromise(Stream.runCount(AsyncActions.stream()))],
+  ["(reference) the same client loop through HttpClient.execute", clientLoop(executeRuntime)]
 ]
 const only = process.env.ONLY?.split(",")
 const picked = variants.filter(([n], i) => i === 0 || only === undefined || only.some((p) => n.trim().startsWith(p)))
 const cpu = new Map<string, Array<number>>(picked.map(([n]) => [n, []]))
 for (let r = -2; r < ROUNDS; r++) {
-  const order = [...picked].sort(() => Math.random() - 0.5)
+  // A uniformly random order per round (Fisher–Yates), so no variant always follows the same neighbour.
+  const order = [...picked]
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1))
+    ;[order[i], order[j]] = [order[j]!, order[i]!]
+  }
   for (const [name, run] of order) {
     const start = process.cpuUsage()
     await run()
@@ -223,6 +198,7 @@ for (const [name, xs] of cpu) {
   )
 }
 await runtime.dispose()
+await executeRuntime.dispose()
 await floor.dispose()
 await agent.close()
 await emu.close()

@@ -43,9 +43,7 @@ export interface Request {
 export interface Answer {
   readonly status: number
   readonly headers: Readonly<Record<string, string | undefined>>
-  readonly body:
-    | { readonly _tag: "Read"; readonly text: string }
-    | { readonly _tag: "Failed"; readonly cause: unknown }
+  readonly body: { readonly _tag: "Read"; readonly text: string } | { readonly _tag: "Failed"; readonly cause: unknown }
 }
 
 /**
@@ -74,7 +72,9 @@ export class Abort {
 
   /** Registers a listener for `"abort"` (called at most once). */
   on(event: "abort", listener: () => void): this {
-    if (event === "abort") (this.listeners ??= []).push(listener)
+    if (event !== "abort") return this
+    if (this.listeners === undefined) this.listeners = [listener]
+    else this.listeners.push(listener)
     return this
   }
 

@@ -51,12 +51,13 @@ export const make = (dispatcher: Undici.Dispatcher): HttpClient.HttpClient => {
       Effect.tryPromise({
         try: () =>
           dispatcher
-            .request(requestOptions(options, signal, request.method, headers, url.origin, url.pathname + url.search, body))
-            .then(
-              (response) =>
-                readWhole(response, limit).then(
-                  (body) => new BufferedResponse(request, response.statusCode, response.headers, body)
-                )
+            .request(
+              requestOptions(options, signal, request.method, headers, url.origin, url.pathname + url.search, body)
+            )
+            .then((response) =>
+              readWhole(response, limit).then(
+                (body) => new BufferedResponse(request, response.statusCode, response.headers, body)
+              )
             ),
         catch: (cause) => new HttpClientError.RequestError({ request, reason: "Transport", cause })
       })

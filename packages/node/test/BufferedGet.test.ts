@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo, Socket } from "node:net"
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
+import type * as Undici from "@effect/platform-node/Undici"
 import { describe, expect, it } from "@effect/vitest"
 import { BufferedGet } from "@voucherify-effect/core"
 import { RetryPolicy, VoucherifyClient } from "@voucherify-effect/http"
@@ -149,13 +150,27 @@ describe("NodeTransport's BufferedGet shortcut", () => {
           origin: server.url,
           path: "/x",
           headers: {},
-          signal: new AbortController().signal,
+          signal: new BufferedGet.Abort(),
           maxResponseBytes: 1024,
           context
         })
       )
       expect(answer.status).toBe(200)
       expect(answer.headers["x-rate-limit-remaining"]).toBe("5, 0")
+    })
+  )
+
+  it.scopedLive("honours NodeHttpClient.UndiciRequestOptions provided around a call", () =>
+    Effect.gen(function* () {
+      const server = yield* serve((_req, res) => json(res, "{}"))
+      const client = clientOn(yield* transport, server.url)
+      yield* getText().pipe(Effect.provide(client))
+      yield* getText().pipe(
+        Effect.provide(client),
+        // The tag is typed as full request options; method and path are always the request's own.
+        Effect.provideService(NodeHttpClient.UndiciRequestOptions, { reset: true } as Undici.Dispatcher.RequestOptions)
+      )
+      expect(server.seen.map((seen) => seen.headers.connection)).toEqual(["keep-alive", "close"])
     })
   )
 

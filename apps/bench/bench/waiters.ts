@@ -8,12 +8,22 @@
  * - `1000@2000/min`: 1 000 waits on 5–20 s actions under 2 000/min, poll policy 20 s ×1.5 to 30 s (as §4).
  * - `50@100/min`: 50 waits on 30–90 s actions under 100/min (the Business plan), the default poll policy.
  *
+ * Each row and mode runs twice: a plain process (default flags, nothing forced: its RSS and heap peaks are
+ * the figures) and a probe process (`--expose-gc`, WAITERS_GC_MS=2000) that forces a full GC every 2 s and
+ * reads the heap still reachable, which tells live data from garbage (forcing GC changes the RSS peak, so
+ * the plain process's peak is the one to quote). Both report, at their RSS peak, how V8's spaces had grown
+ * (`atPeakRss`): young generation (new space), old space, code, and memory outside the JS heap.
+ *
  * Env of one row: WAITERS_MODE (per-id | shared), WAITERS, MIN_MS/MAX_MS (action durations),
- * POLL_INITIAL_MS/POLL_FACTOR/POLL_MAX_MS (unset: `PollPolicy.defaultSchedule`), LIMIT, TIMEOUT_S.
- * Driver env: WAITERS_ROWS (comma list of row names, default both).
+ * POLL_INITIAL_MS/POLL_FACTOR/POLL_MAX_MS (unset: `PollPolicy.defaultSchedule`), LIMIT, TIMEOUT_S,
+ * WAITERS_GC_MS (probe: force a full GC this often, needs --expose-gc), WAITERS_SNAPSHOT_DIR (probe: write
+ * heap snapshots there, after a forced GC: before the waits, 1 s into them, and when all have returned).
+ * Driver env: WAITERS_ROWS (comma list of row names, default both), WAITERS_GC=0 (skip the probe processes).
  */
 
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { getHeapSpaceStatistics, writeHeapSnapshot } from "node:v8"
 import { AsyncActions, PollPolicy, RateLimit, VoucherifyClient } from "@voucherify-effect/http"
 import { NodeTransport } from "@voucherify-effect/node"
 import { Effect, Either, Layer, ManagedRuntime, Redacted } from "effect"
@@ -53,7 +63,16 @@ if (MODE === undefined) {
     for (const mode of ["per-id", "shared"] as const) {
       process.stderr.write(`waiters: ${spec.name} ${mode}…\n`)
       const row = (await runChild(fileURLToPath(import.meta.url), { ...spec.env, WAITERS_MODE: mode })) as object
-      rows.push({ row: spec.name, ...row })
+      let gcProbe: object | undefined
+      if (process.env.WAITERS_GC !== "0") {
+        process.stderr.write(`waiters: ${spec.name} ${mode}, probe (full GC every 2 s)…\n`)
+        gcProbe = (await runChild(
+          fileURLToPath(import.meta.url),
+          { ...spec.env, WAITERS_MODE: mode, WAITERS_GC_MS: "2000" },
+          ["--expose-gc"]
+        )) as object
+      }
+      rows.push({ row: spec.name, ...row, ...(gcProbe === undefined ? {} : { gcProbe }) })
     }
   }
   console.log(JSON.stringify({ rows }))
@@ -85,6 +104,16 @@ const prng = (seed: number) => {
   }
 }
 
+const growth = (from: Sample, to: Sample) => ({
+  rssMb: mb(to.rss - from.rss),
+  heapTotalMb: mb(to.heapTotal - from.heapTotal),
+  heapUsedMb: mb(to.heapUsed - from.heapUsed),
+  newSpaceMb: mb(to.newSpace - from.newSpace),
+  oldSpaceMb: mb(to.oldSpace - from.oldSpace),
+  codeMb: mb(to.code - from.code),
+  outsideHeapMb: mb(to.outsideHeap - from.outsideHeap)
+})
+
 interface Created {
   readonly id: string
   /** When the server turns it DONE/FAILED (epoch ms). */
@@ -92,14 +121,51 @@ interface Created {
   readonly outcome: "SUCCESS" | "FAILED"
 }
 
+const gc = (globalThis as { gc?: () => void }).gc
+const GC_MS = Number(process.env.WAITERS_GC_MS ?? 0)
+const probe = GC_MS > 0
+if (probe && gc === undefined) throw new Error("WAITERS_GC_MS needs --expose-gc")
+const SNAPSHOT_DIR = process.env.WAITERS_SNAPSHOT_DIR
+const snapshot = (name: string) => {
+  if (SNAPSHOT_DIR === undefined || gc === undefined) return
+  gc()
+  const path = writeHeapSnapshot(join(SNAPSHOT_DIR, `waiters-${MODE}-${name}.heapsnapshot`))
+  process.stderr.write(`waiters: heap snapshot ${path}\n`)
+}
+
+// One memory sample: the process, and the committed size of V8's spaces (where the heap's growth lives).
+const memory = () => {
+  const usage = process.memoryUsage()
+  const spaces: Record<string, number> = {}
+  for (const space of getHeapSpaceStatistics()) spaces[space.space_name] = space.space_size
+  return {
+    rss: usage.rss,
+    heapTotal: usage.heapTotal,
+    heapUsed: usage.heapUsed,
+    newSpace: spaces.new_space ?? 0,
+    oldSpace: (spaces.old_space ?? 0) + (spaces.large_object_space ?? 0),
+    code: (spaces.code_space ?? 0) + (spaces.code_large_object_space ?? 0),
+    // Outside the JS heap: native allocations, buffers, the code and stacks of the process.
+    outsideHeap: usage.rss - usage.heapTotal
+  }
+}
+type Sample = ReturnType<typeof memory>
+
 const emu = await startEmulator({ rateLimit: LIMIT })
 const rssSamples: Array<number> = []
 const heapSamples: Array<number> = []
+let peakSample: Sample | undefined
 const sampler = setInterval(() => {
-  const usage = process.memoryUsage()
-  rssSamples.push(usage.rss)
-  heapSamples.push(usage.heapUsed)
+  const sample = memory()
+  rssSamples.push(sample.rss)
+  heapSamples.push(sample.heapUsed)
+  if (peakSample === undefined || sample.rss > peakSample.rss) peakSample = sample
 }, 100)
+// Probe: the heap still reachable after a forced full GC, with how many waits were still running then.
+let returned = 0
+const liveSamples: Array<{ at: number; pending: number; liveMb: number }> = []
+let liveBefore = 0
+let prober: ReturnType<typeof setInterval> | undefined
 try {
   const next = prng(7)
   const created: Array<Created> = []
@@ -132,23 +198,52 @@ try {
         maxDelay: `${POLL_MAX_MS} millis`
       })
     : PollPolicy.defaultSchedule
-  const rssBefore = process.memoryUsage().rss
-  const heapBefore = process.memoryUsage().heapUsed
+  if (probe) {
+    gc!()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    gc!()
+    liveBefore = process.memoryUsage().heapUsed
+  }
+  snapshot("before")
+  const before = memory()
+  const rssBefore = before.rss
+  const heapBefore = before.heapUsed
+  peakSample = before
   const cpuBefore = process.cpuUsage()
   const startedAt = Date.now()
+  if (probe) {
+    prober = setInterval(() => {
+      gc!()
+      const at = Date.now() - startedAt
+      liveSamples.push({ at, pending: WAITERS - returned, liveMb: mb(process.memoryUsage().heapUsed - liveBefore) })
+    }, GC_MS)
+  }
+  const snapshotTimer = setTimeout(() => snapshot("during"), 1000)
   const outcomes = await runtime.runPromise(
     Effect.forEach(
       created,
       (action) =>
         AsyncActions.awaitCompletion(action.id, { schedule, timeout: `${TIMEOUT_S} seconds`, polling }).pipe(
           Effect.either,
-          Effect.map((result) => ({ action, result, returnedAt: Date.now() }))
+          Effect.map((result) => {
+            returned++
+            return { action, result, returnedAt: Date.now() }
+          })
         ),
       { concurrency: "unbounded" }
     )
   )
   const finishedAt = Date.now()
   const cpu = process.cpuUsage(cpuBefore)
+  clearTimeout(snapshotTimer)
+  clearInterval(prober)
+  // Every wait has returned, the client is still up: what it keeps between waits.
+  let liveAtEndMb: number | undefined
+  if (probe) {
+    gc!()
+    liveAtEndMb = mb(process.memoryUsage().heapUsed - liveBefore)
+  }
+  snapshot("end")
   const admitted = await runtime.runPromise(Effect.flatMap(RateLimit.VoucherifyRateLimiter, (l) => l.admitted))
   await runtime.dispose()
 
@@ -183,6 +278,16 @@ try {
     if (!ok) wrong++
     delays.push(returnedAt - action.doneAt)
   }
+  // The latest-noticed waits: which action (rank 0 = the newest created, on the list's first page), when it
+  // ended and how late its wait returned, to tell a list round that missed it from a slow machine.
+  const slowest = outcomes
+    .map(({ action, returnedAt }, index) => ({
+      newestRank: WAITERS - 1 - index,
+      doneAtMs: action.doneAt - startedAt,
+      lateMs: returnedAt - action.doneAt
+    }))
+    .sort((a, b) => b.lateMs - a.lateMs)
+    .slice(0, 3)
 
   // The fewest requests any schedule needs: one immediate poll, plus one at or after DONE when the
   // action was not finished at that first poll. And the schedule's own count without throttling or
@@ -233,14 +338,28 @@ try {
       max: Math.max(...delays),
       min: Math.min(...delays)
     },
+    slowest,
     rssBeforeMb: mb(rssBefore),
     peakRssMb: mb(Math.max(...rssSamples)),
     peakRssGrowthMb: mb(Math.max(...rssSamples) - rssBefore),
     // The heap in use (garbage included, sampled every 100 ms) tells live data from what V8 has yet to collect.
-    peakHeapGrowthMb: mb(Math.max(...heapSamples) - heapBefore)
+    peakHeapGrowthMb: mb(Math.max(...heapSamples) - heapBefore),
+    // Where the RSS peak's growth sits: V8's young generation, old space, code, or outside the JS heap.
+    atPeakRss: growth(before, peakSample ?? before),
+    ...(probe
+      ? {
+          // Heap still reachable after a full GC, over the same figure before the waits (MB).
+          liveHeapAfterGcMb: {
+            peak: Math.max(...liveSamples.map((sample) => sample.liveMb)),
+            atEnd: liveAtEndMb,
+            samples: liveSamples
+          }
+        }
+      : {})
   }
   console.log(JSON.stringify(result))
 } finally {
   clearInterval(sampler)
+  clearInterval(prober)
   await emu.close()
 }

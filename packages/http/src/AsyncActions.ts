@@ -320,7 +320,7 @@ export const makeWith = (options: Options = {}): Effect.Effect<Service, never, V
           )
           if (polling === "shared") {
             return Stream.unwrapScoped(
-              Effect.map(poller.register(spec, "every"), (registration) => {
+              Effect.map(poller.register(spec), (registration) => {
                 let last = Option.none<AsyncAction.AsyncAction>()
                 return Mailbox.toStream(registration.events).pipe(
                   Stream.filter((action) => {
@@ -416,39 +416,30 @@ export const makeWith = (options: Options = {}): Effect.Effect<Service, never, V
         })
       ).pipe(Stream.withSpan("AsyncActions.watch", { attributes: { "voucherify.async_action.id": id } }))
 
-    // Takes what the poller sends until it ends the wait (a mailbox is done once emptied).
-    const drain = (
-      events: Mailbox.ReadonlyMailbox<AsyncAction.AsyncAction, VoucherifyError.VoucherifyError>
-    ): Effect.Effect<void, VoucherifyError.VoucherifyError> =>
-      Effect.flatMap(events.takeAll, ([, done]) => (done ? Effect.void : drain(events)))
-
-    // A shared wait that needs only the end: no stream, the poller keeps just the latest snapshot.
-    const awaitLast = (id: string, options: WaitOptions) =>
-      Effect.flatMap(prepare(id, options), (prepared) =>
-        prepared.polling === "shared"
-          ? Effect.scoped(
-              Effect.flatMap(poller.register(prepared.spec, "last"), (registration) =>
-                Effect.map(drain(registration.events), () => registration.stats().last)
-              )
-            )
-          : Stream.runLast(watch(id, options))
-      )
-
+    // A shared wait needs only the end: no stream, the poller keeps just the latest snapshot and resumes the
+    // waiting fiber itself. Its requests run on the poller's fiber, so only per-id waits (whose requests run
+    // here) get the span as their parent: a thousand suspended waits then hold a few frames each, not a context
+    // change and a stack of combinators apiece.
     const awaitCompletion = (id: string, options: WaitOptions = {}) =>
-      awaitLast(id, options).pipe(
-        Effect.flatMap(
-          Option.match({
-            // watch ends only after a terminal snapshot; an empty stream would mean no poll happened.
-            onNone: (): Effect.Effect<AsyncAction.AsyncAction, VoucherifyError.VoucherifyError> =>
-              Effect.fail(new VoucherifyError.WaitTimeout({ id, timeoutMillis: 0 })),
-            onSome: (action): Effect.Effect<AsyncAction.AsyncAction, VoucherifyError.VoucherifyError> =>
-              succeeded(action)
-                ? Effect.succeed(action)
-                : Effect.fail(new VoucherifyError.AsyncActionFailed({ action }))
-          })
-        ),
-        Effect.tap((action) => Effect.annotateCurrentSpan("voucherify.async_action.status", action.status)),
-        Spans.wrap("AsyncActions.awaitCompletion", { attributes: { "voucherify.async_action.id": id } })
+      Spans.use("AsyncActions.awaitCompletion", { attributes: { "voucherify.async_action.id": id } }, (span) =>
+        Effect.flatMap(prepare(id, options), (prepared) =>
+          prepared.polling === "shared"
+            ? poller.awaitEnd(prepared.spec)
+            : Effect.withParentSpan(Stream.runLast(watch(id, options)), span)
+        ).pipe(
+          Effect.flatMap(
+            Option.match({
+              // watch ends only after a terminal snapshot; an empty stream would mean no poll happened.
+              onNone: (): Effect.Effect<AsyncAction.AsyncAction, VoucherifyError.VoucherifyError> =>
+                Effect.fail(new VoucherifyError.WaitTimeout({ id, timeoutMillis: 0 })),
+              onSome: (action): Effect.Effect<AsyncAction.AsyncAction, VoucherifyError.VoucherifyError> => {
+                if (!succeeded(action)) return Effect.fail(new VoucherifyError.AsyncActionFailed({ action }))
+                span.attribute("voucherify.async_action.status", action.status)
+                return Effect.succeed(action)
+              }
+            })
+          )
+        )
       )
 
     return { get, list, stream, watch, awaitCompletion }

@@ -3,7 +3,7 @@ import { Chunk, Effect, Exit, Fiber, Option, Stream, TestClock } from "effect"
 import * as AsyncActions from "../src/AsyncActions.js"
 import * as PollPolicy from "../src/PollPolicy.js"
 import * as RetryPolicy from "../src/RetryPolicy.js"
-import { actionJson, clientLayer, type Reply, scripted, validId } from "./support.js"
+import { actionJson, clientLayer, type Reply, recordSpans, scripted, validId } from "./support.js"
 
 // An action that is ENQUEUED, then IN_PROGRESS with rising progress, then ends as given, by poll count.
 const lifecycle = (end: Record<string, unknown>, progress: ReadonlyArray<number> = [0, 20, 20, 60]) => {
@@ -194,6 +194,26 @@ describe("awaitCompletion", () => {
       )
       expect(timeout._tag === "InvalidInput" && timeout.field).toBe("timeout")
       expect(script.requests).toHaveLength(0)
+    })
+  )
+  // (The shared wait's span: SharedPoller.test.ts in @voucherify-effect/testing, which has a server to list.)
+  it.effect("its span names the action and, once DONE, its status; per-id polls run under it", () =>
+    Effect.gen(function* () {
+      const { spans, layer: tracer } = recordSpans()
+      const script = scripted(lifecycle({ status: "DONE" }))
+      const fiber = yield* AsyncActions.awaitCompletion(validId, { ...fastPolls, polling: "per-id" }).pipe(
+        Effect.provide(clientLayer(script)),
+        Effect.provide(tracer),
+        Effect.fork
+      )
+      yield* TestClock.adjust("1 minute")
+      yield* Fiber.join(fiber)
+      const wait = spans.find((span) => span.name === "AsyncActions.awaitCompletion")
+      expect(wait?.attributes.get("voucherify.async_action.id")).toBe(validId)
+      expect(wait?.attributes.get("voucherify.async_action.status")).toBe("DONE")
+      expect(wait?.status._tag).toBe("Ended")
+      const watch = spans.find((span) => span.name === "AsyncActions.watch")
+      expect(Option.map(watch!.parent, (parent) => parent.spanId)).toStrictEqual(Option.some(wait?.spanId))
     })
   )
 })

@@ -16,7 +16,8 @@ import {
   Option,
   Redacted,
   Stream,
-  TestClock
+  TestClock,
+  Tracer
 } from "effect"
 import * as AsyncActionsTest from "../src/AsyncActionsTest.js"
 import type * as InMemory from "../src/InMemory.js"
@@ -239,6 +240,39 @@ describe("shared poller (in-memory emulator, virtual time)", () => {
       const before = (yield* emulator.requests).length
       yield* TestClock.adjust("1 hour")
       expect((yield* emulator.requests).length).toBe(before)
+    }).pipe(Effect.provide(AsyncActionsTest.layer()))
+  )
+
+  // A shared wait suspends in the poller without its span in context (its requests run on the poller's
+  // fiber, and a thousand waits then hold a few frames each): its span must still tell the action and outcome.
+  it.effect("a shared wait's span names its action, and its status once DONE", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(now0)
+      const emulator = yield* InMemoryEmulator
+      const done = (yield* emulator.createAction({ type: "VOUCHERS.IMPORT", durationMillis: MINUTE })).id
+      const failed = (yield* emulator.createAction({
+        type: "VOUCHERS.IMPORT",
+        durationMillis: MINUTE,
+        outcome: "FAILED"
+      })).id
+      const spans: Array<Tracer.Span> = []
+      const base = yield* Effect.tracer
+      const tracer = Tracer.make({
+        span: (...args) => {
+          const span = base.span(...args)
+          spans.push(span)
+          return span
+        },
+        context: base.context
+      })
+      const fiber = yield* Effect.fork(Effect.withTracer(awaitAll([done, failed]), tracer))
+      yield* runUntilDone(fiber, "5 seconds")
+      const waits = spans.filter((span) => span.name === "AsyncActions.awaitCompletion")
+      const byId = (id: string) => waits.find((span) => span.attributes.get("voucherify.async_action.id") === id)
+      expect(waits).toHaveLength(2)
+      expect(byId(done)?.attributes.get("voucherify.async_action.status")).toBe("DONE")
+      const failedSpan = byId(failed)
+      expect(failedSpan?.status._tag === "Ended" && Exit.isFailure(failedSpan.status.exit)).toBe(true)
     }).pipe(Effect.provide(AsyncActionsTest.layer()))
   )
 

@@ -70,18 +70,30 @@ export interface Registration {
 }
 
 export interface SharedPoller {
+  /** Registers a wait until the scope closes (`watch`); its first poll is immediate. */
+  readonly register: (spec: WaitSpec) => Effect.Effect<Registration, never, Scope.Scope>
   /**
-   * Registers a wait until the scope closes; its first poll is immediate. `"every"` keeps every snapshot
-   * for the reader (`watch`); `"last"` keeps only the newest (`awaitCompletion` reads `stats().last`).
+   * A wait that needs only its end (`awaitCompletion`): the terminal snapshot, or the wait's error. The caller's
+   * fiber suspends in one step until the poller resumes it (no mailbox, scope or finalizer per wait: with a
+   * thousand waits, what each suspended fiber holds is most of the memory they take); interrupting it
+   * unregisters the wait.
    */
-  readonly register: (spec: WaitSpec, keep: "every" | "last") => Effect.Effect<Registration, never, Scope.Scope>
+  readonly awaitEnd: (
+    spec: WaitSpec
+  ) => Effect.Effect<Option.Option<AsyncAction.AsyncAction>, VoucherifyError.VoucherifyError>
   /** Rounds run so far (for tests and diagnostics). */
   readonly rounds: Effect.Effect<number>
 }
 
+// Where a wait's snapshots and end go: its mailbox (`register`), or the fiber suspended in `awaitEnd`.
+interface Sink {
+  readonly offer: (action: AsyncAction.AsyncAction) => void
+  readonly end: (exit: Exit.Exit<void, VoucherifyError.VoucherifyError>) => void
+}
+
 interface Wait {
   readonly spec: WaitSpec
-  readonly mailbox: Mailbox.Mailbox<AsyncAction.AsyncAction, VoucherifyError.VoucherifyError>
+  readonly sink: Sink
   readonly retryPolicy: RetryPolicy.RetryPolicy
   scheduleState: unknown
   nextDue: number
@@ -129,7 +141,7 @@ export const make = (
 
     const fail = (entry: Entry, wait: Wait, error: VoucherifyError.VoucherifyError) => {
       remove(entry, wait)
-      wait.mailbox.unsafeDone(Exit.fail(error))
+      wait.sink.end(Exit.fail(error))
     }
 
     // A poll of this wait happened at `now`: step its schedule (a round that answers a wait before it is due
@@ -158,10 +170,10 @@ export const make = (
           wait.polls += 1
           wait.failures = 0
           wait.last = Option.some(action)
-          wait.mailbox.unsafeOffer(action)
+          wait.sink.offer(action)
           if (terminal) {
             remove(entry, wait)
-            wait.mailbox.unsafeDone(Exit.void)
+            wait.sink.end(Exit.void)
           } else {
             yield* afterPoll(entry, wait, now)
           }
@@ -400,43 +412,65 @@ export const make = (
     })
     yield* Effect.forkScoped(Effect.forever(loop))
 
-    const register = (spec: WaitSpec, keep: "every" | "last") =>
+    // Adds a wait (due at once) to its entry and wakes the loop; one synchronous step.
+    const add = (spec: WaitSpec, sink: Sink, retryPolicy: RetryPolicy.RetryPolicy, now: number) => {
+      const wait: Wait = {
+        spec,
+        sink,
+        retryPolicy,
+        scheduleState: spec.schedule.initial,
+        nextDue: now,
+        final: false,
+        failures: 0,
+        polls: 0,
+        failedPolls: {},
+        last: Option.none()
+      }
+      const existing = entries.get(spec.id)
+      const entry: Entry = existing ?? { id: spec.id, createdAt: undefined, fetching: false, waits: new Set() }
+      if (existing === undefined) entries.set(spec.id, entry)
+      entry.waits.add(wait)
+      wake.unsafeOffer(undefined)
+      return [entry, wait] as const
+    }
+
+    // A wait left before its end (scope closed, fiber interrupted).
+    const leave = (entry: Entry, wait: Wait) =>
+      Effect.suspend(() => {
+        remove(entry, wait)
+        // The last wait gone: stop the round and the GETs in flight, so no request goes out for nobody.
+        if (entries.size > 0) return Effect.void
+        const running = roundFiber === undefined ? [...fetches] : [roundFiber, ...fetches]
+        return running.length === 0 ? Effect.void : Fiber.interruptAllAs(running, FiberId.none).pipe(Effect.forkDaemon)
+      })
+
+    const register = (spec: WaitSpec) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         const retryPolicy = yield* RetryPolicy.CurrentRetryPolicy
-        const mailbox = yield* Mailbox.make<AsyncAction.AsyncAction, VoucherifyError.VoucherifyError>(
-          keep === "last" ? { capacity: 1, strategy: "sliding" } : undefined
-        )
-        const wait: Wait = {
-          spec,
-          mailbox,
-          retryPolicy,
-          scheduleState: spec.schedule.initial,
-          nextDue: now,
-          final: false,
-          failures: 0,
-          polls: 0,
-          failedPolls: {},
-          last: Option.none()
-        }
-        const existing = entries.get(spec.id)
-        const entry: Entry = existing ?? { id: spec.id, createdAt: undefined, fetching: false, waits: new Set() }
-        if (existing === undefined) entries.set(spec.id, entry)
-        entry.waits.add(wait)
-        yield* Queue.offer(wake, undefined)
-        yield* Effect.addFinalizer(() =>
-          Effect.suspend(() => {
-            remove(entry, wait)
-            // The last wait gone: stop the round and the GETs in flight, so no request goes out for nobody.
-            if (entries.size > 0) return Effect.void
-            const running = roundFiber === undefined ? [...fetches] : [roundFiber, ...fetches]
-            return running.length === 0
-              ? Effect.void
-              : Fiber.interruptAllAs(running, FiberId.none).pipe(Effect.forkDaemon)
-          })
-        )
+        const mailbox = yield* Mailbox.make<AsyncAction.AsyncAction, VoucherifyError.VoucherifyError>()
+        const sink: Sink = { offer: (action) => mailbox.unsafeOffer(action), end: (exit) => mailbox.unsafeDone(exit) }
+        const [entry, wait] = add(spec, sink, retryPolicy, now)
+        yield* Effect.addFinalizer(() => leave(entry, wait))
         return { events: mailbox, stats: () => stats(wait) }
       })
 
-    return { register, rounds: Effect.sync(() => rounds) }
+    const ignore = () => {}
+    const awaitEnd = (spec: WaitSpec) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.flatMap(RetryPolicy.CurrentRetryPolicy, (retryPolicy) =>
+          Effect.async<Option.Option<AsyncAction.AsyncAction>, VoucherifyError.VoucherifyError>((resume) => {
+            const [entry, wait] = add(
+              spec,
+              // The snapshots are in `wait.last` already: only the end is sent.
+              { offer: ignore, end: (exit) => resume(Exit.map(exit, () => wait.last)) },
+              retryPolicy,
+              now
+            )
+            return leave(entry, wait)
+          })
+        )
+      )
+
+    return { register, awaitEnd, rounds: Effect.sync(() => rounds) }
   })

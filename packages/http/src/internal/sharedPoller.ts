@@ -121,8 +121,14 @@ export const make = (
   Effect.gen(function* () {
     const entries = new Map<string, Entry>()
     const scope = yield* Effect.scope
-    const resultPermits = yield* Effect.makeSemaphore(byIdConcurrency)
     const fetches = new Set<Fiber.RuntimeFiber<void>>()
+    // Entries whose result is owed, taken in order by at most `byIdConcurrency` worker fibers. (A fiber per
+    // entry waiting on a semaphore cost O(waiters) per release: Effect's semaphore wakes every waiter while a
+    // permit is free. With hundreds of actions already finished at the first round, that was quadratic: seconds
+    // of CPU and hundreds of MB of garbage.) `generation` tells a stopped worker set from the current one.
+    const resultQueue: Array<Entry> = []
+    let resultWorkers = 0
+    let generation = 0
     const wake = yield* Queue.sliding<void>(1)
     let roundFiber: Fiber.RuntimeFiber<void> | undefined
     let rounds = 0
@@ -234,33 +240,51 @@ export const make = (
       return best
     }
 
-    // The GET for a result, in a fiber of its own beside the rounds (at most `byIdConcurrency` at a time).
+    // The GETs for results, beside the rounds: a worker takes owed entries until none is left.
+    const takeResults = (worker: number): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        const entry = resultQueue.shift()
+        if (entry === undefined) {
+          if (worker === generation) resultWorkers -= 1
+          return Effect.void
+        }
+        // Its waits went meanwhile: nothing is owed.
+        if (entry.waits.size === 0) {
+          entry.fetching = false
+          return takeResults(worker)
+        }
+        return Effect.either(requests.fetchAction(entry.id)).pipe(
+          Effect.flatMap((result) =>
+            Effect.flatMap(Clock.currentTimeMillis, (now) =>
+              Either.isRight(result) ? deliver(entry, result.right, now) : failed(entry, result.left, now, false)
+            )
+          ),
+          Effect.ensuring(
+            Effect.sync(() => {
+              entry.fetching = false
+            })
+          ),
+          Effect.zipRight(Effect.suspend(() => takeResults(worker)))
+        )
+      })
+
     const fetchResult = (entry: Entry) =>
       Effect.suspend(() => {
         entry.fetching = true
-        return resultPermits
-          .withPermits(1)(Effect.either(requests.fetchAction(entry.id)))
-          .pipe(
-            Effect.flatMap((result) =>
-              Effect.flatMap(Clock.currentTimeMillis, (now) =>
-                Either.isRight(result) ? deliver(entry, result.right, now) : failed(entry, result.left, now, false)
-              )
-            ),
-            Effect.ensuring(
-              Effect.sync(() => {
-                entry.fetching = false
+        resultQueue.push(entry)
+        if (resultWorkers >= byIdConcurrency) return Effect.void
+        resultWorkers += 1
+        return takeResults(generation).pipe(
+          Effect.forkIn(scope),
+          Effect.flatMap((fiber) =>
+            Effect.sync(() => {
+              fetches.add(fiber)
+              fiber.addObserver(() => {
+                fetches.delete(fiber)
               })
-            ),
-            Effect.forkIn(scope),
-            Effect.flatMap((fiber) =>
-              Effect.sync(() => {
-                fetches.add(fiber)
-                fiber.addObserver(() => {
-                  fetches.delete(fiber)
-                })
-              })
-            )
+            })
           )
+        )
       })
 
     const round = Effect.gen(function* () {
@@ -441,6 +465,10 @@ export const make = (
         // The last wait gone: stop the round and the GETs in flight, so no request goes out for nobody.
         if (entries.size > 0) return Effect.void
         const running = roundFiber === undefined ? [...fetches] : [roundFiber, ...fetches]
+        for (const entry of resultQueue) entry.fetching = false
+        resultQueue.length = 0
+        resultWorkers = 0
+        generation += 1
         return running.length === 0 ? Effect.void : Fiber.interruptAllAs(running, FiberId.none).pipe(Effect.forkDaemon)
       })
 

@@ -1,13 +1,15 @@
 /**
  * Diagnosis helper, not part of `pnpm bench`: the library's CPU cost per `get`, without a network. An
  * in-memory HttpClient answers every request with the same GET-by-id body, and each layer of what
- * `VoucherifyClient.get` does is added one at a time, so the cost of each can be read off.
+ * `VoucherifyClient.get` does is added one at a time, so the cost of each can be read off: first through
+ * `HttpClient.execute` with a web `Response` (the path of every transport but NodeTransport), then through
+ * a `BufferedGet` shortcut answering from memory (NodeTransport's path).
  *   tsx bench/overhead.ts            (ONLY=<name prefix> runs one variant, e.g. for --cpu-prof; N calls each)
  */
 import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
-import { AsyncAction } from "@voucherify-effect/core"
+import { AsyncAction, BufferedGet } from "@voucherify-effect/core"
 import { AsyncActions, RateLimit, VoucherifyClient } from "@voucherify-effect/http"
-import { Effect, Layer, ManagedRuntime, Redacted, Schema, Scope } from "effect"
+import { Context, Effect, Layer, ManagedRuntime, Redacted, Schema, Scope } from "effect"
 
 const body = JSON.stringify({
   id: "aa_0a1b2c3d4e5f60718293",
@@ -80,16 +82,70 @@ const variants: ReadonlyArray<
   ["AsyncActions.get (as shipped)", AsyncActions.get("aa_0a1b2c3d4e5f60718293")]
 ]
 
-await runtime.runPromise(Effect.void)
-for (const [name, effect] of variants.filter(
-  ([n]) => process.env.ONLY === undefined || n.startsWith(process.env.ONLY)
-)) {
-  const loop = Effect.repeatN(effect, N - 1)
-  await runtime.runPromise(Effect.repeatN(effect, 999))
-  // Client CPU, not wall time: on a shared, loaded machine wall time mostly measures the other tenants.
-  const start = process.cpuUsage()
-  await runtime.runPromise(loop)
-  const used = process.cpuUsage(start)
-  console.log(`${((used.user + used.system) / N).toFixed(1).padStart(7)} µs/call (CPU)  ${name}`)
+// NodeTransport's path: the same answer from a `BufferedGet` shortcut, in memory.
+const answer: BufferedGet.Answer = {
+  status: 200,
+  headers: { "content-type": "application/json; charset=utf-8" },
+  body: { _tag: "Read", text: body }
 }
+const shortcut: BufferedGet.BufferedGet = () => Promise.resolve(answer)
+const shortcutRuntime = ManagedRuntime.make(
+  AsyncActions.layer.pipe(
+    Layer.provideMerge(
+      VoucherifyClient.layer({ apiUrl: "https://api.voucherify.io", appId: "app", secretKey: Redacted.make("sk") })
+    ),
+    Layer.provideMerge(
+      Layer.succeed(
+        HttpClient.HttpClient,
+        Object.assign(
+          HttpClient.make(() => Effect.die("unused")),
+          { [BufferedGet.TypeId]: shortcut }
+        )
+      )
+    )
+  )
+)
+const clientGet = Effect.flatMap(VoucherifyClient.VoucherifyClient, (c) =>
+  c.get({ path: "/v1/async-actions/aa_0a1b2c3d4e5f60718293", decode: AsyncAction.decodeJson })
+)
+const shortcutVariants: ReadonlyArray<
+  readonly [string, Effect.Effect<unknown, unknown, AsyncActions.AsyncActions | VoucherifyClient.VoucherifyClient>]
+> = [
+  [
+    "BufferedGet in Effect.async + core fast decode (no client)",
+    Effect.async<unknown>((resume) => {
+      shortcut({
+        origin: "",
+        path: "",
+        headers: {},
+        signal: new BufferedGet.Abort(),
+        maxResponseBytes: 1,
+        context: Context.empty()
+      }).then((a) => resume(Effect.succeed(AsyncAction.decodeJson(a.body._tag === "Read" ? a.body.text : ""))))
+    })
+  ],
+  ["VoucherifyClient.get on BufferedGet", clientGet],
+  ["  tracing off (its request span)", Effect.withTracerEnabled(clientGet, false)],
+  ["AsyncActions.get on BufferedGet (as shipped on NodeTransport)", AsyncActions.get("aa_0a1b2c3d4e5f60718293")],
+  ["  tracing off (its two spans)", Effect.withTracerEnabled(AsyncActions.get("aa_0a1b2c3d4e5f60718293"), false)]
+]
+
+const measure = async (
+  run: ManagedRuntime.ManagedRuntime<AsyncActions.AsyncActions | VoucherifyClient.VoucherifyClient, unknown>,
+  list: typeof variants
+) => {
+  await run.runPromise(Effect.void)
+  for (const [name, effect] of list.filter(([n]) => process.env.ONLY === undefined || n.startsWith(process.env.ONLY))) {
+    const loop = Effect.repeatN(effect, N - 1)
+    await run.runPromise(Effect.repeatN(effect, 999))
+    // Client CPU, not wall time: on a shared, loaded machine wall time mostly measures the other tenants.
+    const start = process.cpuUsage()
+    await run.runPromise(loop)
+    const used = process.cpuUsage(start)
+    console.log(`${((used.user + used.system) / N).toFixed(1).padStart(7)} µs/call (CPU)  ${name}`)
+  }
+}
+await measure(runtime, variants)
+await measure(shortcutRuntime, shortcutVariants)
 await runtime.dispose()
+await shortcutRuntime.dispose()

@@ -5,7 +5,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 export const root = fileURLToPath(new URL("../../..", import.meta.url))
-export const packages = ["core", "http", "node", "testing"] as const
+export const packages = ["core", "http", "node", "testing", "rate-limit-redis", "workflow"] as const
 export type PackageName = (typeof packages)[number]
 
 // The child processes must not see the variables `pnpm run` sets (npm would read them as its own config).

@@ -1,8 +1,7 @@
 // The GET shortcut NodeTransport offers the Voucherify client (`BufferedGet`), over real sockets: taken only
 // when the client in context is NodeTransport itself, the same request on the wire as through
 // `HttpClient.execute`, and the same answers and errors.
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import type { AddressInfo, Socket } from "node:net"
+import type { ServerResponse } from "node:http"
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import type * as Undici from "@effect/platform-node/Undici"
@@ -11,43 +10,7 @@ import { BufferedGet } from "@voucherify-effect/core"
 import { RetryPolicy, VoucherifyClient } from "@voucherify-effect/http"
 import { type Duration, Effect, Either, Exit, Fiber, Layer, Redacted } from "effect"
 import * as NodeTransport from "../src/NodeTransport.js"
-
-interface Seen {
-  readonly method: string
-  readonly url: string
-  readonly headers: IncomingMessage["headers"]
-}
-
-// A loopback server for one test, recording each request, closed with its scope.
-const serve = (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
-  Effect.acquireRelease(
-    Effect.async<{ url: string; seen: Array<Seen>; open: () => number; close: () => void }>((resume) => {
-      const seen: Array<Seen> = []
-      const sockets = new Set<Socket>()
-      const server = createServer((req, res) => {
-        seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers })
-        handler(req, res)
-      })
-      server.on("connection", (socket) => {
-        sockets.add(socket)
-        socket.on("close", () => sockets.delete(socket))
-      })
-      server.listen(0, "127.0.0.1", () =>
-        resume(
-          Effect.succeed({
-            url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-            seen,
-            open: () => sockets.size,
-            close: () => {
-              for (const socket of sockets) socket.destroy()
-              server.close()
-            }
-          })
-        )
-      )
-    }),
-    (server) => Effect.sync(server.close)
-  )
+import { serve } from "./support.js"
 
 const json = (res: ServerResponse, body: string, headers: Record<string, string | Array<string>> = {}) => {
   res.writeHead(200, { "content-type": "application/json", ...headers })
@@ -81,7 +44,7 @@ describe("NodeTransport's BufferedGet shortcut", () => {
 
   it.scopedLive("sends the same request on the wire as HttpClient.execute: method, path prefix, query, headers", () =>
     Effect.gen(function* () {
-      const server = yield* serve((_req, res) => json(res, "{}"))
+      const server = yield* serve((_req, _body, res) => json(res, "{}"))
       const http = yield* transport
       // A base URL with a path (a proxy's prefix), and query values that need encoding.
       const apiUrl = `${server.url}/proxy/voucherify`
@@ -114,7 +77,7 @@ describe("NodeTransport's BufferedGet shortcut", () => {
 
   it.scopedLive("a middleware around the transport is never skipped", () =>
     Effect.gen(function* () {
-      const server = yield* serve((_req, res) => json(res, "{}"))
+      const server = yield* serve((_req, _body, res) => json(res, "{}"))
       const http = HttpClient.mapRequest(yield* transport, HttpClientRequest.setHeader("x-proxy-auth", "yes"))
       yield* getText().pipe(Effect.provide(clientOn(http, server.url)))
       expect(server.seen[0]!.headers["x-proxy-auth"]).toBe("yes")
@@ -123,7 +86,7 @@ describe("NodeTransport's BufferedGet shortcut", () => {
 
   it.scopedLive("answers as execute does: UTF-8 with the BOM dropped; repeated headers joined", () =>
     Effect.gen(function* () {
-      const server = yield* serve((_req, res) => {
+      const server = yield* serve((_req, _body, res) => {
         res.writeHead(200, [
           ["content-type", "application/json"],
           ["x-rate-limit-remaining", "5"],
@@ -162,7 +125,7 @@ describe("NodeTransport's BufferedGet shortcut", () => {
 
   it.scopedLive("honours NodeHttpClient.UndiciRequestOptions provided around a call", () =>
     Effect.gen(function* () {
-      const server = yield* serve((_req, res) => json(res, "{}"))
+      const server = yield* serve((_req, _body, res) => json(res, "{}"))
       const client = clientOn(yield* transport, server.url)
       yield* getText().pipe(Effect.provide(client))
       yield* getText().pipe(
@@ -176,7 +139,7 @@ describe("NodeTransport's BufferedGet shortcut", () => {
 
   it.scopedLive("a body cut short is a TransportError on both paths", () =>
     Effect.gen(function* () {
-      const server = yield* serve((_req, res) => {
+      const server = yield* serve((_req, _body, res) => {
         res.writeHead(200, { "content-type": "application/json", "content-length": "100" })
         res.write('{"truncated":')
         setTimeout(() => res.socket?.destroy(), 10)

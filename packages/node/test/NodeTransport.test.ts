@@ -1,7 +1,5 @@
 // NodeTransport over real sockets: a node:http server scripted per test for the HttpClient contract
 // (bodies, headers, errors, cancellation), then the Voucherify client on it against the emulator.
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import type { AddressInfo, Socket } from "node:net"
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import type * as Undici from "@effect/platform-node/Undici"
@@ -11,51 +9,7 @@ import { AsyncActions, RetryPolicy, VoucherifyClient } from "@voucherify-effect/
 import { Emulator } from "@voucherify-effect/testing"
 import { Chunk, type Duration, Effect, Exit, Fiber, Layer, Redacted, Stream } from "effect"
 import * as NodeTransport from "../src/NodeTransport.js"
-
-type Handler = (req: IncomingMessage, body: Buffer, res: ServerResponse) => void
-
-interface TestServer {
-  readonly url: string
-  /** Sockets the server still has open. */
-  readonly open: () => number
-  /** Requests whose handler ran (the server saw them whole). */
-  readonly seen: () => number
-}
-
-// A loopback server for one test, closed with its scope.
-const serve = (handler: Handler) =>
-  Effect.acquireRelease(
-    Effect.async<TestServer & { readonly close: () => void }>((resume) => {
-      const sockets = new Set<Socket>()
-      let seen = 0
-      const server = createServer((req, res) => {
-        const chunks: Array<Buffer> = []
-        req.on("data", (chunk: Buffer) => chunks.push(chunk))
-        req.on("end", () => {
-          seen++
-          handler(req, Buffer.concat(chunks), res)
-        })
-      })
-      server.on("connection", (socket) => {
-        sockets.add(socket)
-        socket.on("close", () => sockets.delete(socket))
-      })
-      server.listen(0, "127.0.0.1", () =>
-        resume(
-          Effect.succeed({
-            url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-            open: () => sockets.size,
-            seen: () => seen,
-            close: () => {
-              for (const socket of sockets) socket.destroy()
-              server.close()
-            }
-          })
-        )
-      )
-    }),
-    (server) => Effect.sync(server.close)
-  )
+import { serve } from "./support.js"
 
 // Polls `check` (a plain test or an effect) until it holds; false if it still fails after `withinMillis`
 // (generous: it bounds a loaded machine's scheduling, not the behaviour).
@@ -260,7 +214,7 @@ describe("NodeTransport", () => {
           // ...and never finishes.
         })
         const fiber = yield* Effect.fork(HttpClient.get(server.url))
-        expect(yield* waitUntil(() => server.seen() === 1)).toBe(true)
+        expect(yield* waitUntil(() => server.seen.length === 1)).toBe(true)
         yield* Effect.sleep("30 millis")
         expect(server.open()).toBe(1)
         const exit = yield* Fiber.interrupt(fiber)

@@ -102,14 +102,20 @@ describe("a fleet of four processes against one emulator", () => {
         ...base,
         redis,
         // Once the fleet is under way (a window's worth of requests seen), Redis dies for two windows.
-        // (A process that starts while Redis is down cannot know the fleet: the README's documented exception.
-        // So the kill waits until all four have registered on the key.)
-        during: (emulator) =>
+        // (A process that starts while Redis is down cannot know the fleet: the README's documented exception;
+        // nor can a process whose last reading came before another registered, which takes a share computed
+        // for a smaller fleet. So the kill waits until all four have registered on the key and every worker
+        // has read a fleet of four.)
+        during: (emulator, fleetKnown) =>
           Effect.gen(function* () {
             const client = new Redis(redis.port, "127.0.0.1", { password: redis.password })
             const registered = () =>
               Effect.promise(() => client.zcard(`voucherify:rate-limit:{${emulator.appId}}:procs`))
-            while ((yield* emulator.requests).length < LIMIT || (yield* registered()) < 4) {
+            while (
+              (yield* emulator.requests).length < LIMIT ||
+              (yield* registered()) < 4 ||
+              fleetKnown().some((known) => known < 4)
+            ) {
               yield* Effect.sleep("100 millis")
             }
             client.disconnect()

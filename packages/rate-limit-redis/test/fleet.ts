@@ -20,8 +20,13 @@ export interface FleetOptions {
   readonly actionsPerWorker: number
   readonly pageSize: number
   readonly faults?: Faults.FaultProfile | undefined
-  /** Runs alongside the workers (e.g. kills Redis mid-run). */
-  readonly during?: ((emulator: Emulator.EmulatorHandle) => Effect.Effect<void>) | undefined
+  /**
+   * Runs alongside the workers (e.g. kills Redis mid-run). `fleetKnown()` is how many processes each worker
+   * last read from Redis (0 until its first reading), from the `fleet N` lines the workers print.
+   */
+  readonly during?:
+    | ((emulator: Emulator.EmulatorHandle, fleetKnown: () => ReadonlyArray<number>) => Effect.Effect<void>)
+    | undefined
 }
 
 export interface WorkerOutput {
@@ -43,7 +48,7 @@ export interface FleetRun {
   readonly wallMillis: number
 }
 
-const runWorker = (env: Record<string, string>): Promise<WorkerOutput> =>
+const runWorker = (env: Record<string, string>, onFleet: (known: number) => void): Promise<WorkerOutput> =>
   new Promise((resolve) => {
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("VOUCHERIFY_")))
     const child = ChildProcess.spawn(process.execPath, [workerPath], {
@@ -54,7 +59,11 @@ const runWorker = (env: Record<string, string>): Promise<WorkerOutput> =>
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")))
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")))
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8")
+      const known = [...stderr.matchAll(/^fleet (\d+)$/gm)].at(-1)?.[1]
+      if (known !== undefined) onFleet(Number(known))
+    })
     child.once("exit", (code) => {
       let result: WorkerOutput["result"]
       try {
@@ -108,10 +117,19 @@ export const run = (options: FleetOptions): Effect.Effect<FleetRun, never, Scope
       FLEET_PAGE_SIZE: String(options.pageSize),
       FLEET_WINDOW_MS: String(options.windowMillis)
     })
+    const fleetKnown: Array<number> = Array.from({ length: options.workers }, () => 0)
     const [workers] = yield* Effect.all(
       [
-        Effect.promise(() => Promise.all(Array.from({ length: options.workers }, (_, w) => runWorker(env(w))))),
-        options.during?.(emu) ?? Effect.void
+        Effect.promise(() =>
+          Promise.all(
+            Array.from({ length: options.workers }, (_, w) =>
+              runWorker(env(w), (known) => {
+                fleetKnown[w] = known
+              })
+            )
+          )
+        ),
+        options.during?.(emu, () => fleetKnown) ?? Effect.void
       ],
       { concurrency: "unbounded" }
     )

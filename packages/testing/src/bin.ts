@@ -121,7 +121,8 @@ const program = Effect.gen(function* () {
 // fiber closes the scope, which stops the server and destroys its sockets.
 const fiber = Effect.runFork(program)
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
+  // `on`, not `once`: a second signal while the server closes must not end the process by the signal.
+  process.on(signal, () => {
     Effect.runFork(Fiber.interrupt(fiber)).addObserver(() => process.exit(0))
   })
 }

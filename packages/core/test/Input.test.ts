@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { AsyncActionList, Input } from "@voucherify-effect/core"
 import { Duration, Either } from "effect"
+import * as AsyncActionList from "../src/AsyncActionList.js"
+import * as Input from "../src/Input.js"
 
 const message = <A>(result: Either.Either<A, { readonly message: string }>) =>
   Either.isLeft(result) ? result.left.message : undefined

@@ -15,12 +15,12 @@
  * build's `--version` and `list --all --json` to the same rounds (before/after on the same server).
  */
 import { spawn } from "node:child_process"
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { cpus, tmpdir } from "node:os"
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { cpus, loadavg, tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { startEmulator } from "./emulator.js"
-import { median, round, table } from "./stats.js"
+import { gitRevision, median, round, table, writeResults } from "./stats.js"
 
 const here = dirname(fileURLToPath(import.meta.url))
 const bin = join(here, "..", "..", "poller", "dist", "bin.js")
@@ -29,6 +29,7 @@ const ACTIONS = Number(process.env.CLI_ACTIONS ?? 10_000)
 const BEFORE = process.env.CLI_BEFORE
 
 if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`pnpm build\` first`)
+const loadBefore = loadavg()[0]
 
 // The raw contender: what a script without any library would do, printing NDJSON in one write per page.
 const rawLoop = `
@@ -183,6 +184,10 @@ console.log(
         ])
   ])
 )
-mkdirSync(join(here, "..", "results"), { recursive: true })
-writeFileSync(join(here, "..", "results", "cli.json"), `${JSON.stringify(figures, null, 2)}\n`)
+// The commit, whether tracked files differed from it, and the machine's load, as every results file records.
+writeResults(join(here, "..", "results", "cli.json"), {
+  ...gitRevision(),
+  loadAverage: { before: loadBefore, after: loadavg()[0] },
+  ...figures
+})
 console.log(JSON.stringify(figures))

@@ -16,7 +16,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { createServer } from "node:net"
-import { tmpdir } from "node:os"
+import { loadavg, tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { AsyncActions, RateLimit, VoucherifyClient } from "@voucherify-effect/http"
@@ -24,7 +24,7 @@ import { NodeTransport } from "@voucherify-effect/node"
 import { RedisRateLimit } from "@voucherify-effect/rate-limit-redis"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { startEmulator } from "./emulator.js"
-import { median, now, round, table } from "./stats.js"
+import { gitRevision, median, now, round, table } from "./stats.js"
 
 const here = dirname(fileURLToPath(import.meta.url))
 const require = createRequire(import.meta.url)
@@ -235,13 +235,19 @@ const fleet = async (redisUrl: string) => {
 }
 
 const redis = await startRedis()
-const results: Record<string, unknown> = { node: process.version, at: new Date().toISOString() }
+const results: Record<string, unknown> = {
+  node: process.version,
+  at: new Date().toISOString(),
+  ...gitRevision(),
+  loadAverageBefore: loadavg()[0]
+}
 try {
   if (only === undefined || only === "overhead") results.overhead = await overhead(redis.url)
   if (only === undefined || only === "fleet") results.fleet = await fleet(redis.url)
 } finally {
   await redis.stop()
 }
+results.loadAverageAfter = loadavg()[0]
 const outDir = join(here, "..", "results")
 mkdirSync(outDir, { recursive: true })
 writeFileSync(join(outDir, "rate-limit-redis.json"), `${JSON.stringify(results, null, 2)}\n`)

@@ -10,6 +10,7 @@ import { AsyncActionList, BufferedGet } from "@voucherify-effect/core"
 import { AsyncActions, Pagination, VoucherifyClient } from "@voucherify-effect/http"
 import { Effect, Layer, ManagedRuntime, Option, Redacted, Stream } from "effect"
 import { BufferedResponse } from "../../../packages/node/src/internal/bufferedResponse.js"
+import { clientWalk } from "./clientWalk.js"
 import { paginate } from "./contenders.js"
 import { startEmulator } from "./emulator.js"
 
@@ -81,29 +82,7 @@ const variants: ReadonlyArray<readonly [string, () => Promise<unknown>]> = [
         })
       )
   ],
-  [
-    "VoucherifyClient.get + Pagination.advance, Effect loop",
-    () =>
-      runtime.runPromise(
-        Effect.gen(function* () {
-          const client = yield* VoucherifyClient.VoucherifyClient
-          let cursor: Pagination.Cursor = Pagination.start(Option.none())
-          for (;;) {
-            const page = yield* client.get({
-              path: "/v1/async-actions",
-              urlParams: AsyncActionList.toUrlParams({
-                limit: 100,
-                ...Option.match(cursor.endDate, { onNone: () => ({}), onSome: (endDate) => ({ endDate }) })
-              }),
-              decode: AsyncActionList.decodeJson
-            })
-            const step = yield* Pagination.advance(cursor, page, 100)
-            if (Option.isNone(step.next)) return
-            cursor = step.next.value
-          }
-        })
-      )
-  ],
+  ["VoucherifyClient.get + Pagination.advance, Effect loop", () => runtime.runPromise(clientWalk)],
   [
     "AsyncActions.list + Pagination.advance, Effect loop",
     () =>

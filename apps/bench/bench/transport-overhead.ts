@@ -9,9 +9,10 @@
 import { createRequire } from "node:module"
 import { HttpClient } from "@effect/platform"
 import { AsyncActionList, BufferedGet } from "@voucherify-effect/core"
-import { AsyncActions, Pagination, VoucherifyClient } from "@voucherify-effect/http"
+import { AsyncActions, VoucherifyClient } from "@voucherify-effect/http"
 import { NodeTransport } from "@voucherify-effect/node"
-import { Context, DateTime, Effect, Either, Layer, ManagedRuntime, Option, Redacted, Stream } from "effect"
+import { Context, DateTime, Effect, Either, Layer, ManagedRuntime, Redacted, Stream } from "effect"
+import { clientWalk } from "./clientWalk.js"
 import { paginate, undiciFloor } from "./contenders.js"
 import { startEmulator } from "./emulator.js"
 import { median } from "./stats.js"
@@ -136,28 +137,7 @@ const asWire = (page: AsyncActionList.AsyncActionList): WirePage => ({
 })
 
 const clientLoop = (run: ManagedRuntime.ManagedRuntime<VoucherifyClient.VoucherifyClient, unknown>) => () =>
-  run.runPromise(
-    Effect.flatMap(VoucherifyClient.VoucherifyClient, (client) =>
-      Effect.gen(function* () {
-        let cursor: Pagination.Cursor = Pagination.start(Option.none())
-        let count = 0
-        for (;;) {
-          const page = yield* client.get({
-            path: "/v1/async-actions",
-            urlParams: AsyncActionList.toUrlParams({
-              limit: 100,
-              ...Option.match(cursor.endDate, { onNone: () => ({}), onSome: (endDate) => ({ endDate }) })
-            }),
-            decode: AsyncActionList.decodeJson
-          })
-          const step = yield* Pagination.advance(cursor, page, 100)
-          count += step.fresh.length
-          if (Option.isNone(step.next)) return count
-          cursor = step.next.value
-        }
-      })
-    )
-  )
+  run.runPromise(clientWalk)
 
 const variants: ReadonlyArray<readonly [string, () => Promise<unknown>]> = [
   ["floor: undici.request + text + JSON.parse", () => floor.listAll()],

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import type { BufferedGet } from "@voucherify-effect/core"
 import { Deferred, Duration, Effect, Exit, Fiber, Scope, TestClock } from "effect"
 import * as Deadlines from "../src/internal/deadline.js"
 
@@ -86,6 +87,78 @@ describe("deadline watchdog", () => {
       expect(yield* deadlines.held).toBe(51)
       yield* TestClock.adjust("2 seconds")
       expect(yield* Fiber.join(oldest)).toBe("answered")
+      expect(yield* deadlines.held).toBe(0)
+    })
+  )
+})
+
+// The signal path (NodeTransport's BufferedGet): a request that ends when its abort signal fires or after `millis`.
+const signalled = (signal: BufferedGet.Abort, millis: number) =>
+  Effect.raceFirst(
+    Effect.as(Effect.sleep(Duration.millis(millis)), "answered" as const),
+    Effect.async<never, "aborted">((resume) => {
+      signal.once("abort", () => resume(Effect.fail("aborted")))
+    })
+  )
+
+describe("deadline watchdog, signal path", () => {
+  it.scoped(
+    "aborts the signal of an overdue request at its deadline and reports the timeout; an answer in time is kept",
+    () =>
+      Effect.gen(function* () {
+        const deadlines = yield* Deadlines.make(Duration.seconds(10))
+        const seen: Array<BufferedGet.Abort> = []
+        const slow = yield* deadlines
+          .withinSignal(
+            (signal) =>
+              Effect.zipRight(
+                Effect.sync(() => seen.push(signal)),
+                signalled(signal, 60_000)
+              ),
+            options
+          )
+          .pipe(Effect.exit, Effect.fork)
+        const quick = yield* deadlines
+          .withinSignal((signal) => signalled(signal, 2_000), options)
+          .pipe(Effect.exit, Effect.fork)
+        yield* TestClock.adjust("9 seconds")
+        expect(yield* Fiber.join(quick)).toEqual(Exit.succeed("answered"))
+        expect(slow.unsafePoll()).toBeNull()
+        expect(seen[0]?.aborted).toBe(false)
+        yield* TestClock.adjust("1 second")
+        expect(yield* Fiber.join(slow)).toEqual(Exit.fail("timeout"))
+        expect(seen[0]?.aborted).toBe(true)
+        yield* TestClock.adjust("2 seconds")
+        expect(yield* deadlines.held).toBe(0)
+      })
+  )
+
+  it.scoped("a failed or interrupted request has its signal aborted; a success does not; none is held after", () =>
+    Effect.gen(function* () {
+      const deadlines = yield* Deadlines.make(Duration.seconds(30))
+      const tracked = <A, E extends string>(effect: Effect.Effect<A, E>) =>
+        Effect.gen(function* () {
+          let signal: BufferedGet.Abort | undefined
+          const exit = yield* deadlines
+            .withinSignal(
+              (s) =>
+                Effect.zipRight(
+                  Effect.sync(() => {
+                    signal = s
+                  }),
+                  effect
+                ),
+              options
+            )
+            .pipe(Effect.exit)
+          return { exit, aborted: signal?.aborted }
+        })
+      expect(yield* tracked(Effect.succeed("answered"))).toEqual({ exit: Exit.succeed("answered"), aborted: false })
+      expect(yield* tracked(Effect.fail("server error"))).toEqual({ exit: Exit.fail("server error"), aborted: true })
+      const interrupted = yield* tracked(Effect.interrupt)
+      expect(Exit.isInterrupted(interrupted.exit)).toBe(true)
+      expect(interrupted.aborted).toBe(true)
+      yield* TestClock.adjust("2 seconds")
       expect(yield* deadlines.held).toBe(0)
     })
   )
